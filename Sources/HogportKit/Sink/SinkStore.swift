@@ -1,0 +1,119 @@
+public import PostHogKit
+import Synchronization
+
+/// The sink's SQLite storage: every accepted event, one row each (duplicates included, so tests
+/// can count deliveries), plus request statistics.
+public final class SinkStore: Sendable {
+    private let connection: Mutex<SQLiteConnection>
+    public let path: String
+
+    public init(path: String) throws(SQLiteError) {
+        let db = try SQLiteConnection(path: path)
+        try db.execute(
+            """
+            CREATE TABLE IF NOT EXISTS events (
+                id INTEGER PRIMARY KEY,
+                uuid TEXT NOT NULL,
+                event TEXT NOT NULL,
+                distinct_id TEXT NOT NULL,
+                timestamp TEXT NOT NULL,
+                timestamp_us INTEGER NOT NULL,
+                properties TEXT NOT NULL,
+                historical INTEGER NOT NULL,
+                sent_at TEXT,
+                received_at TEXT NOT NULL
+            );
+            CREATE INDEX IF NOT EXISTS events_uuid ON events(uuid);
+            CREATE INDEX IF NOT EXISTS events_ts ON events(timestamp_us, uuid);
+            """)
+        connection = Mutex(db)
+        self.path = path
+    }
+
+    /// One event ready to store.
+    public struct Row: Sendable, Equatable {
+        public var uuid: String
+        public var event: String
+        public var distinctId: String
+        public var timestamp: Timestamp
+        public var properties: [String: JSONValue]
+        public var historical: Bool
+        public var sentAt: String?
+    }
+
+    /// Stores `rows` in one transaction.
+    public func insert(_ rows: [Row], receivedAt: Timestamp = .now()) throws {
+        let received = receivedAt.iso8601
+        try connection.withLock { db in
+            try db.transaction {
+                let statement = try db.prepare(
+                    "INSERT INTO events (uuid, event, distinct_id, timestamp, timestamp_us, properties, historical, sent_at, received_at) VALUES (?,?,?,?,?,?,?,?,?)"
+                )
+                var writer = JSONWriter(capacity: 1024, sortedKeys: true)
+                for row in rows {
+                    writer.reset()
+                    writer.writeObject(row.properties)
+                    try statement.bind([
+                        .text(row.uuid), .text(row.event), .text(row.distinctId), .text(row.timestamp.iso8601),
+                        .integer(row.timestamp.microseconds),
+                    ])
+                    try statement.bindText(bytes: writer.bytes, at: 6)
+                    try statement.bind7to9(historical: row.historical, sentAt: row.sentAt, receivedAt: received)
+                    while try statement.step() {}
+                    statement.reset()
+                }
+            }
+        }
+    }
+
+    /// A stored event.
+    public struct StoredEvent: Sendable, Equatable {
+        public var uuid: String
+        public var event: String
+        public var distinctId: String
+        public var timestamp: Timestamp
+        public var properties: [String: JSONValue]
+        public var historical: Bool
+        public var sentAt: String?
+    }
+
+    /// Every stored event in arrival order (for tests and the demo; not for large stores).
+    public func allEvents() throws -> [StoredEvent] {
+        try events(where: "1=1", [])
+    }
+
+    /// Events matching a SQL condition over the `events` table, in (timestamp, uuid) order when
+    /// `ordered`, else arrival order.
+    public func events(where condition: String, _ arguments: [SQLiteValue], ordered: Bool = false, limit: Int? = nil) throws -> [StoredEvent] {
+        var sql = "SELECT uuid, event, distinct_id, timestamp_us, properties, historical, sent_at FROM events WHERE \(condition)"
+        sql += ordered ? " ORDER BY timestamp_us, uuid" : " ORDER BY id"
+        if let limit { sql += " LIMIT \(limit)" }
+        let rows = try connection.withLock { try $0.query(sql, arguments) }
+        return try rows.map { row in
+            let properties = try JSONParser.parse(row[4].string ?? "{}").objectValue ?? [:]
+            return StoredEvent(
+                uuid: row[0].string ?? "", event: row[1].string ?? "", distinctId: row[2].string ?? "",
+                timestamp: Timestamp(microseconds: row[3].int ?? 0), properties: properties, historical: row[5].int == 1,
+                sentAt: row[6].string)
+        }
+    }
+
+    /// Runs a read-only query over the store.
+    public func rawQuery(_ sql: String, _ arguments: [SQLiteValue] = []) throws -> [[SQLiteValue]] {
+        try connection.withLock { try $0.query(sql, arguments) }
+    }
+
+    /// Counts of stored events.
+    public func counts() throws -> (events: Int, distinctUUIDs: Int) {
+        try connection.withLock { db in
+            let rows = try db.query("SELECT COUNT(*), COUNT(DISTINCT uuid) FROM events")
+            return (Int(rows[0][0].int ?? 0), Int(rows[0][1].int ?? 0))
+        }
+    }
+}
+
+extension SQLiteStatement {
+    fileprivate func bind7to9(historical: Bool, sentAt: String?, receivedAt: String) throws(SQLiteError) {
+        try bind(at: 7, [.integer(historical ? 1 : 0), sentAt.map { .text($0) } ?? .null, .text(receivedAt)])
+    }
+}

@@ -1,0 +1,65 @@
+/// UUID text helpers for event ids: validation, normalisation and UUIDv7 generation.
+///
+/// PostHog accepts any UUID that parses; an unparsable one fails the whole batch with 400, so
+/// every id is checked here before it is sent.
+public enum EventUUID {
+    /// Whether `text` is a UUID in the 8-4-4-4-12 hexadecimal form (either case).
+    public static func isValid(_ text: some StringProtocol) -> Bool {
+        let utf8 = text.utf8
+        guard utf8.count == 36 else { return false }
+        var i = 0
+        for c in utf8 {
+            if i == 8 || i == 13 || i == 18 || i == 23 {
+                if c != UInt8(ascii: "-") { return false }
+            } else if !Self.isHex(c) {
+                return false
+            }
+            i += 1
+        }
+        return true
+    }
+
+    /// The lowercase form of a valid UUID, or nil when `text` is not one.
+    public static func normalized(_ text: some StringProtocol) -> String? {
+        guard isValid(text) else { return nil }
+        return text.lowercased()
+    }
+
+    @inline(__always)
+    static func isHex(_ c: UInt8) -> Bool {
+        (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46)
+    }
+
+    /// A new time-ordered UUIDv7 in lowercase.
+    public static func v7(at time: Timestamp = .now()) -> String {
+        var rng = SystemRandomNumberGenerator()
+        return v7(at: time, using: &rng)
+    }
+
+    /// A UUIDv7 for `time` with random bits from `generator`.
+    public static func v7(at time: Timestamp, using generator: inout some RandomNumberGenerator) -> String {
+        let ms = UInt64(max(0, time.microseconds / 1000))
+        var bytes = [UInt8](repeating: 0, count: 16)
+        for i in 0..<6 { bytes[i] = UInt8(truncatingIfNeeded: ms >> (40 - 8 * UInt64(i))) }
+        let r1 = generator.next()
+        let r2 = generator.next()
+        for i in 0..<8 { bytes[6 + i] = UInt8(truncatingIfNeeded: r1 >> (8 * UInt64(i))) }
+        for i in 0..<2 { bytes[14 + i] = UInt8(truncatingIfNeeded: r2 >> (8 * UInt64(i))) }
+        bytes[6] = (bytes[6] & 0x0F) | 0x70
+        bytes[8] = (bytes[8] & 0x3F) | 0x80
+        return format(bytes)
+    }
+
+    /// Formats 16 bytes as a lowercase 8-4-4-4-12 UUID.
+    public static func format(_ bytes: some Collection<UInt8>) -> String {
+        let hex = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(36)
+        for (i, b) in bytes.prefix(16).enumerated() {
+            if i == 4 || i == 6 || i == 8 || i == 10 { out.append(UInt8(ascii: "-")) }
+            out.append(hex[Int(b >> 4)])
+            out.append(hex[Int(b & 0xF)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

@@ -1,0 +1,352 @@
+/// A fast JSON parser over UTF-8 bytes that produces ``JSONValue``.
+///
+/// It accepts exactly RFC 8259 JSON (one value, optional surrounding white space) and reports the
+/// byte offset of the first problem. It is the hot path of every import: one call per line.
+///
+/// ```swift
+/// let value = try JSONParser.parse(Array(#"{"event":"signup"}"#.utf8))
+/// ```
+public enum JSONParser {
+    /// The deepest nesting accepted; deeper input is an error rather than a stack overflow.
+    public static let maximumDepth = 512
+
+    /// Parses one JSON value from `bytes`.
+    public static func parse(_ bytes: some Collection<UInt8>) throws(JSONParseError) -> JSONValue {
+        let result: Result<JSONValue, JSONParseError>? = bytes.withContiguousStorageIfAvailable { buffer in
+            Self.parseResult(buffer)
+        }
+        if let result { return try result.get() }
+        let copy = Array(bytes)
+        return try copy.withUnsafeBufferPointer { Self.parseResult($0) }.get()
+    }
+
+    /// Parses one JSON value from a string.
+    public static func parse(_ string: String) throws(JSONParseError) -> JSONValue {
+        var string = string
+        let result = string.withUTF8 { Self.parseResult($0) }
+        return try result.get()
+    }
+
+    /// Parses one JSON value from a raw buffer.
+    public static func parse(buffer: UnsafeBufferPointer<UInt8>) throws(JSONParseError) -> JSONValue {
+        try parseResult(buffer).get()
+    }
+
+    private static func parseResult(_ buffer: UnsafeBufferPointer<UInt8>) -> Result<JSONValue, JSONParseError> {
+        var cursor = Cursor(buffer: buffer)
+        do throws(JSONParseError) {
+            cursor.skipWhitespace()
+            let value = try cursor.parseValue(depth: 0)
+            cursor.skipWhitespace()
+            if cursor.index != buffer.count {
+                throw JSONParseError(offset: cursor.index, reason: "unexpected data after the JSON value")
+            }
+            return .success(value)
+        } catch {
+            return .failure(error)
+        }
+    }
+}
+
+private struct Cursor {
+    let buffer: UnsafeBufferPointer<UInt8>
+    var index = 0
+    var scratch: [UInt8] = []
+
+    init(buffer: UnsafeBufferPointer<UInt8>) {
+        self.buffer = buffer
+    }
+
+    @inline(__always)
+    mutating func skipWhitespace() {
+        while index < buffer.count {
+            switch buffer[index] {
+            case 0x20, 0x0A, 0x0D, 0x09: index += 1
+            default: return
+            }
+        }
+    }
+
+    func fail(_ reason: String, at offset: Int? = nil) -> JSONParseError {
+        JSONParseError(offset: offset ?? index, reason: reason)
+    }
+
+    mutating func parseValue(depth: Int) throws(JSONParseError) -> JSONValue {
+        guard index < buffer.count else { throw fail("unexpected end of input") }
+        switch buffer[index] {
+        case UInt8(ascii: "{"): return try parseObject(depth: depth + 1)
+        case UInt8(ascii: "["): return try parseArray(depth: depth + 1)
+        case UInt8(ascii: "\""): return .string(try parseString())
+        case UInt8(ascii: "t"):
+            try expectLiteral("true")
+            return .bool(true)
+        case UInt8(ascii: "f"):
+            try expectLiteral("false")
+            return .bool(false)
+        case UInt8(ascii: "n"):
+            try expectLiteral("null")
+            return .null
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            return try parseNumber()
+        default:
+            throw fail("unexpected character '\(Self.printable(buffer[index]))'")
+        }
+    }
+
+    static func printable(_ byte: UInt8) -> String {
+        if byte >= 0x20 && byte < 0x7F { return String(UnicodeScalar(byte)) }
+        return "\\x" + String(byte, radix: 16)
+    }
+
+    mutating func expectLiteral(_ literal: StaticString) throws(JSONParseError) {
+        let count = literal.utf8CodeUnitCount
+        guard index + count <= buffer.count else { throw fail("invalid literal") }
+        let base = literal.utf8Start
+        for i in 0..<count where buffer[index + i] != base[i] {
+            throw fail("invalid literal")
+        }
+        index += count
+    }
+
+    mutating func parseObject(depth: Int) throws(JSONParseError) -> JSONValue {
+        if depth > JSONParser.maximumDepth { throw fail("nesting deeper than \(JSONParser.maximumDepth)") }
+        index += 1
+        var object: [String: JSONValue] = [:]
+        skipWhitespace()
+        if index < buffer.count && buffer[index] == UInt8(ascii: "}") {
+            index += 1
+            return .object(object)
+        }
+        while true {
+            skipWhitespace()
+            guard index < buffer.count else { throw fail("unterminated object") }
+            guard buffer[index] == UInt8(ascii: "\"") else { throw fail("expected a string key") }
+            let key = try parseString()
+            skipWhitespace()
+            guard index < buffer.count, buffer[index] == UInt8(ascii: ":") else { throw fail("expected ':'") }
+            index += 1
+            skipWhitespace()
+            let value = try parseValue(depth: depth)
+            object[key] = value
+            skipWhitespace()
+            guard index < buffer.count else { throw fail("unterminated object") }
+            switch buffer[index] {
+            case UInt8(ascii: ","): index += 1
+            case UInt8(ascii: "}"):
+                index += 1
+                return .object(object)
+            default: throw fail("expected ',' or '}'")
+            }
+        }
+    }
+
+    mutating func parseArray(depth: Int) throws(JSONParseError) -> JSONValue {
+        if depth > JSONParser.maximumDepth { throw fail("nesting deeper than \(JSONParser.maximumDepth)") }
+        index += 1
+        var array: [JSONValue] = []
+        skipWhitespace()
+        if index < buffer.count && buffer[index] == UInt8(ascii: "]") {
+            index += 1
+            return .array(array)
+        }
+        while true {
+            skipWhitespace()
+            array.append(try parseValue(depth: depth))
+            skipWhitespace()
+            guard index < buffer.count else { throw fail("unterminated array") }
+            switch buffer[index] {
+            case UInt8(ascii: ","): index += 1
+            case UInt8(ascii: "]"):
+                index += 1
+                return .array(array)
+            default: throw fail("expected ',' or ']'")
+            }
+        }
+    }
+
+    mutating func parseString() throws(JSONParseError) -> String {
+        let start = index
+        index += 1
+        let contentStart = index
+        // Fast path: no escapes, valid UTF-8 checked by String's initializer.
+        while index < buffer.count {
+            let byte = buffer[index]
+            if byte == UInt8(ascii: "\"") {
+                let slice = UnsafeBufferPointer(rebasing: buffer[contentStart..<index])
+                index += 1
+                return try Self.makeString(slice, at: contentStart)
+            }
+            if byte == UInt8(ascii: "\\") { break }
+            if byte < 0x20 { throw fail("control character in string") }
+            index += 1
+        }
+        guard index < buffer.count else { throw fail("unterminated string", at: start) }
+        // Slow path: copy with escapes resolved.
+        scratch.removeAll(keepingCapacity: true)
+        scratch.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[contentStart..<index]))
+        while index < buffer.count {
+            let byte = buffer[index]
+            switch byte {
+            case UInt8(ascii: "\""):
+                index += 1
+                let bytes = scratch
+                return try bytes.withUnsafeBufferPointer { buf throws(JSONParseError) in
+                    try Self.makeString(buf, at: contentStart)
+                }
+            case UInt8(ascii: "\\"):
+                index += 1
+                guard index < buffer.count else { throw fail("unterminated string", at: start) }
+                let escaped = buffer[index]
+                index += 1
+                switch escaped {
+                case UInt8(ascii: "\""): scratch.append(0x22)
+                case UInt8(ascii: "\\"): scratch.append(0x5C)
+                case UInt8(ascii: "/"): scratch.append(0x2F)
+                case UInt8(ascii: "b"): scratch.append(0x08)
+                case UInt8(ascii: "f"): scratch.append(0x0C)
+                case UInt8(ascii: "n"): scratch.append(0x0A)
+                case UInt8(ascii: "r"): scratch.append(0x0D)
+                case UInt8(ascii: "t"): scratch.append(0x09)
+                case UInt8(ascii: "u"): try parseUnicodeEscape()
+                default: throw fail("invalid escape '\\\(Self.printable(escaped))'", at: index - 2)
+                }
+            default:
+                if byte < 0x20 { throw fail("control character in string") }
+                scratch.append(byte)
+                index += 1
+            }
+        }
+        throw fail("unterminated string", at: start)
+    }
+
+    mutating func readHex4() throws(JSONParseError) -> UInt32 {
+        guard index + 4 <= buffer.count else { throw fail("truncated \\u escape") }
+        var value: UInt32 = 0
+        for _ in 0..<4 {
+            let c = buffer[index]
+            let digit: UInt32
+            switch c {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = UInt32(c - UInt8(ascii: "0"))
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = UInt32(c - UInt8(ascii: "a") + 10)
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = UInt32(c - UInt8(ascii: "A") + 10)
+            default: throw fail("invalid hex digit in \\u escape")
+            }
+            value = value << 4 | digit
+            index += 1
+        }
+        return value
+    }
+
+    mutating func parseUnicodeEscape() throws(JSONParseError) {
+        var scalar = try readHex4()
+        if scalar >= 0xD800 && scalar < 0xDC00 {
+            // A high surrogate must be followed by an escaped low surrogate; a lone one becomes U+FFFD.
+            if index + 6 <= buffer.count && buffer[index] == UInt8(ascii: "\\") && buffer[index + 1] == UInt8(ascii: "u") {
+                let save = index
+                index += 2
+                let low = try readHex4()
+                if low >= 0xDC00 && low < 0xE000 {
+                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                } else {
+                    index = save
+                    scalar = 0xFFFD
+                }
+            } else {
+                scalar = 0xFFFD
+            }
+        } else if scalar >= 0xDC00 && scalar < 0xE000 {
+            scalar = 0xFFFD
+        }
+        appendUTF8(scalar)
+    }
+
+    mutating func appendUTF8(_ scalar: UInt32) {
+        switch scalar {
+        case 0..<0x80:
+            scratch.append(UInt8(scalar))
+        case 0x80..<0x800:
+            scratch.append(UInt8(0xC0 | (scalar >> 6)))
+            scratch.append(UInt8(0x80 | (scalar & 0x3F)))
+        case 0x800..<0x10000:
+            scratch.append(UInt8(0xE0 | (scalar >> 12)))
+            scratch.append(UInt8(0x80 | ((scalar >> 6) & 0x3F)))
+            scratch.append(UInt8(0x80 | (scalar & 0x3F)))
+        default:
+            scratch.append(UInt8(0xF0 | (scalar >> 18)))
+            scratch.append(UInt8(0x80 | ((scalar >> 12) & 0x3F)))
+            scratch.append(UInt8(0x80 | ((scalar >> 6) & 0x3F)))
+            scratch.append(UInt8(0x80 | (scalar & 0x3F)))
+        }
+    }
+
+    static func makeString(_ bytes: UnsafeBufferPointer<UInt8>, at offset: Int) throws(JSONParseError) -> String {
+        // ASCII is by far the common case and needs no validation.
+        var ascii = true
+        for b in bytes where b >= 0x80 {
+            ascii = false
+            break
+        }
+        if ascii { return String(decoding: bytes, as: UTF8.self) }
+        guard let s = String(validating: bytes, as: UTF8.self) else {
+            throw JSONParseError(offset: offset, reason: "invalid UTF-8 in string")
+        }
+        return s
+    }
+
+    mutating func parseNumber() throws(JSONParseError) -> JSONValue {
+        let start = index
+        var negative = false
+        if buffer[index] == UInt8(ascii: "-") {
+            negative = true
+            index += 1
+        }
+        guard index < buffer.count, buffer[index] >= 0x30, buffer[index] <= 0x39 else {
+            throw fail("invalid number", at: start)
+        }
+        var magnitude: UInt64 = 0
+        var overflow = false
+        if buffer[index] == 0x30 {
+            index += 1
+        } else {
+            while index < buffer.count, buffer[index] >= 0x30, buffer[index] <= 0x39 {
+                let digit = UInt64(buffer[index] - 0x30)
+                let (m1, o1) = magnitude.multipliedReportingOverflow(by: 10)
+                let (m2, o2) = m1.addingReportingOverflow(digit)
+                if o1 || o2 { overflow = true }
+                magnitude = m2
+                index += 1
+            }
+        }
+        var isInteger = true
+        if index < buffer.count, buffer[index] == UInt8(ascii: ".") {
+            isInteger = false
+            index += 1
+            guard index < buffer.count, buffer[index] >= 0x30, buffer[index] <= 0x39 else {
+                throw fail("invalid number: digits expected after '.'", at: start)
+            }
+            while index < buffer.count, buffer[index] >= 0x30, buffer[index] <= 0x39 { index += 1 }
+        }
+        if index < buffer.count, buffer[index] == UInt8(ascii: "e") || buffer[index] == UInt8(ascii: "E") {
+            isInteger = false
+            index += 1
+            if index < buffer.count, buffer[index] == UInt8(ascii: "+") || buffer[index] == UInt8(ascii: "-") {
+                index += 1
+            }
+            guard index < buffer.count, buffer[index] >= 0x30, buffer[index] <= 0x39 else {
+                throw fail("invalid number: digits expected in exponent", at: start)
+            }
+            while index < buffer.count, buffer[index] >= 0x30, buffer[index] <= 0x39 { index += 1 }
+        }
+        if isInteger && !overflow {
+            if negative {
+                if magnitude <= UInt64(Int64.max) { return .int(-Int64(magnitude)) }
+                if magnitude == UInt64(Int64.max) + 1 { return .int(Int64.min) }
+            } else if magnitude <= UInt64(Int64.max) {
+                return .int(Int64(magnitude))
+            }
+        }
+        let text = String(decoding: UnsafeBufferPointer(rebasing: buffer[start..<index]), as: UTF8.self)
+        guard let d = Double(text) else { throw fail("invalid number", at: start) }
+        return .double(d)
+    }
+}

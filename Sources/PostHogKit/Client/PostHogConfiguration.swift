@@ -1,0 +1,48 @@
+public import Logging
+
+/// How a ``PostHogClient`` batches, sends and reports.
+///
+/// The defaults follow PostHog's server SDKs: flush every 100 events or 5 seconds, gzip bodies,
+/// batches up to 5 MiB (the server refuses requests over 20 MiB).
+public struct PostHogConfiguration: Sendable {
+    /// The project API key (`phc_…`). Never logged.
+    public var apiKey: String
+    /// The ingestion host, such as `https://us.i.posthog.com` or `https://eu.i.posthog.com`.
+    public var host: String
+    /// Events that trigger a flush.
+    public var flushAt: Int = 100
+    /// The longest an event waits in the queue before a flush.
+    public var flushInterval: Duration = .seconds(5)
+    /// Events the queue holds before `capture` waits (or `tryCapture` throws).
+    public var maxQueueSize: Int = 10_000
+    /// The largest batch body, before compression.
+    public var maxBatchBytes: Int = 5 * 1024 * 1024
+    /// Whether request bodies are gzipped.
+    public var gzip: Bool = true
+    /// Marks every batch as a historical migration (for backfills; see PostHog's migration docs).
+    public var historicalMigration: Bool = false
+    /// The deadline of one HTTP attempt.
+    public var requestTimeout: Duration = .seconds(10)
+    /// Retries after the first attempt of a batch.
+    public var maxRetries: Int = 5 {
+        didSet { retryPolicy.maxRetries = maxRetries }
+    }
+    /// Backoff and retry rules; ``maxRetries`` is kept in step with it.
+    public var retryPolicy = RetryPolicy()
+    /// Called for every failure: rejected or dropped events, authentication errors, full queue.
+    public var onError: (@Sendable (PostHogError) -> Void)?
+    /// Where the client logs; by default nowhere. Set its level to `.debug` to follow every batch.
+    public var logger: Logger = Logger(label: "posthog", factory: { _ in SwiftLogNoOpLogHandler() })
+    /// The HTTP transport; nil means a new ``AsyncHTTPClientTransport`` owned by the client.
+    public var transport: (any HTTPTransport)?
+    /// Waits between retries; replaced in tests so they never sleep.
+    public var sleep: @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
+
+    /// - Parameters:
+    ///   - apiKey: the project API key.
+    ///   - host: the PostHog host; `https://us.i.posthog.com` by default.
+    public init(apiKey: String, host: String = "https://us.i.posthog.com") {
+        self.apiKey = apiKey
+        self.host = host
+    }
+}
