@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import HogportKit
 
 @main
@@ -12,6 +13,29 @@ struct Hogport: AsyncParsableCommand {
             POSTHOG_HOST sets the host. Run `hogport sink` for a local PostHog stand-in.
             """,
         version: HogportInfo.version,
-        subcommands: [SinkCommand.self, SendCommand.self]
+        subcommands: [SinkCommand.self, SendCommand.self, FlagsCommand.self]
     )
+
+    /// Runs the command, mapping failures to hogport's exit codes: usage errors exit 2 (not
+    /// ArgumentParser's 64), and ``CommandFailure`` exits with its own code after one stderr line.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch let failure as CommandFailure {
+            FileHandle.standardError.write(Data("hogport: \(failure.message)\n".utf8))
+            Foundation.exit(failure.code)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(ExitCodes.usage)
+            }
+            exit(withError: error)
+        }
+    }
 }
