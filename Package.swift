@@ -46,6 +46,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // `make bench` only: measurements that are reported, never asserted.
+        .executableTarget(name: "hogport-bench", dependencies: ["HogportKit"]),
         .target(name: "TestSupport", dependencies: ["HogportKit"], path: "Tests/TestSupport"),
         .testTarget(name: "PostHogCoreTests", dependencies: ["PostHogCore"]),
         .testTarget(name: "PostHogKitTests", dependencies: ["PostHogKit", "TestSupport"]),

@@ -1,0 +1,52 @@
+import Foundation
+public import PostHogKit
+
+/// What identifies an input file across runs: its path, size, modification time and a hash of its
+/// first 64 KiB. A file whose head changed, or that shrank, is a different file.
+public struct FileIdentity: Sendable, Equatable {
+    public var path: String
+    public var size: Int64
+    public var modified: Int64
+    public var headHash: String
+
+    /// Reads the identity of `path`; standard input (`-`) has none worth checking.
+    public static func of(_ path: String) throws(InputError) -> FileIdentity {
+        if path == "-" { return FileIdentity(path: "-", size: 0, modified: 0, headHash: "") }
+        let attributes: [FileAttributeKey: Any]
+        do {
+            attributes = try FileManager.default.attributesOfItem(atPath: path)
+        } catch {
+            throw InputError(file: path, offset: 0, reason: "cannot read: \(error.localizedDescription)")
+        }
+        let size = (attributes[.size] as? NSNumber)?.int64Value ?? 0
+        let modified = Int64(((attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0) * 1000)
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw InputError(file: path, offset: 0, reason: "cannot open for reading")
+        }
+        defer { try? handle.close() }
+        let head = (try? handle.read(upToCount: 64 * 1024)) ?? Data()
+        let hash = SHA1.hash(Array(head)).map { String($0, radix: 16).leftPadded(2) }.joined()
+        return FileIdentity(path: path, size: size, modified: modified, headHash: hash)
+    }
+
+    /// How `self` (now) relates to `recorded` (an earlier run's identity of the same path).
+    public func compared(to recorded: FileIdentity) -> Change {
+        if path == "-" { return .same }
+        if headHash != recorded.headHash { return .replaced }
+        if size < recorded.size { return .replaced }
+        if size > recorded.size { return .grown }
+        return .same
+    }
+
+    public enum Change: Sendable, Equatable {
+        case same
+        /// Same head, more bytes: appended to since (the import continues from its offset).
+        case grown
+        /// Different content: resuming would skip or repeat the wrong rows.
+        case replaced
+    }
+}
+
+extension String {
+    func leftPadded(_ width: Int) -> String { count >= width ? self : String(repeating: "0", count: width - count) + self }
+}

@@ -1,0 +1,142 @@
+public import PostHogKit
+
+/// Turns a row object (an NDJSON line, or a CSV record after ``CSVRowConverter``) into a PostHog
+/// message, applying an ``ImportMapping``, and validates it so the server never sees a message
+/// that would fail its batch.
+public struct MessageBuilder: Sendable {
+    public var mapping: ImportMapping
+
+    public init(mapping: ImportMapping = ImportMapping()) {
+        self.mapping = mapping
+    }
+
+    /// The longest distinct id PostHog keeps whole.
+    public static let maximumDistinctIdLength = 200
+
+    public func build(_ row: [String: JSONValue]) throws(MappingError) -> MappedRow {
+        // Kind and event name.
+        var kind: MessageKind?
+        if let typeValue = mapping.type.value(in: row), !typeValue.isNull {
+            guard let name = typeValue.stringValue, let k = MessageKind(typeName: name) else {
+                throw MappingError("unknown type '\(JSONWriter.string(typeValue))' (capture, identify, alias, group_identify, set, set_once)")
+            }
+            kind = k
+        }
+        var eventName: String
+        switch mapping.event.value(in: row) {
+        case .string(let s)? where !s.isEmpty: eventName = s
+        case nil, .null?, .string?:
+            guard let k = kind, let reserved = k.eventName else { throw MappingError("missing event name (field '\(mapping.event)')") }
+            eventName = reserved
+        case let other?:
+            throw MappingError("the event name is a \(other.typeName), not a string")
+        }
+        if let renamed = mapping.renameEvents[eventName] { eventName = renamed }
+        if mapping.dropEvents.contains(eventName) { return .skipped("event '\(eventName)' is dropped by the mapping") }
+        let resolvedKind = kind ?? MessageKind(eventName: eventName)
+        if let reserved = resolvedKind.eventName, kind != nil { eventName = reserved }
+
+        // Identity.
+        var distinctId: String?
+        for candidate in mapping.distinctId {
+            switch candidate.value(in: row) {
+            case .string(let s)? where !s.isEmpty: distinctId = s
+            case .int(let i)?: distinctId = String(i)
+            case .double(let d)?: distinctId = JSONWriter.string(.double(d))
+            default: continue
+            }
+            break
+        }
+        guard let distinctId else {
+            throw MappingError("missing distinct_id (looked in \(mapping.distinctId.map(\.text).joined(separator: ", ")))")
+        }
+        guard distinctId.count <= Self.maximumDistinctIdLength else {
+            throw MappingError("distinct_id is longer than \(Self.maximumDistinctIdLength) characters (PostHog would truncate it and merge people)")
+        }
+
+        // Time.
+        guard let rawTimestamp = mapping.timestamp.value(in: row), !rawTimestamp.isNull else {
+            throw MappingError("missing timestamp (field '\(mapping.timestamp)')")
+        }
+        let timestamp = try mapping.timestampFormat.parse(rawTimestamp)
+
+        // Properties.
+        var properties: [String: JSONValue]
+        switch mapping.properties.value(in: row) {
+        case nil, .null?: properties = [:]
+        case .object(let o)?: properties = o
+        case .string(let text)?:
+            guard case .object(let o)? = try? JSONParser.parse(text) else {
+                throw MappingError("properties is a string that is not a JSON object")
+            }
+            properties = o
+        case let other?:
+            throw MappingError("properties is a \(other.typeName), not an object")
+        }
+        if !mapping.renameProperties.isEmpty {
+            for (from, to) in mapping.renameProperties {
+                if let value = properties.removeValue(forKey: from) { properties[to] = value }
+            }
+        }
+        for key in mapping.dropProperties { properties.removeValue(forKey: key) }
+        for (key, value) in mapping.addProperties where properties[key] == nil { properties[key] = value }
+
+        var set = try Self.object(row["$set"], name: "$set")
+        let setOnce = try Self.object(row["$set_once"], name: "$set_once")
+
+        switch resolvedKind {
+        case .capture:
+            break
+        case .identify:
+            if set == nil, case .object(let inner)? = properties["$set"] { set = inner }
+        case .set:
+            if set == nil, case .object(let inner)? = properties["$set"] { set = inner }
+            guard set != nil else { throw MappingError("a $set message needs a $set object") }
+        case .setOnce:
+            guard setOnce != nil || properties["$set_once"] != nil else { throw MappingError("a $set_once message needs a $set_once object") }
+        case .alias:
+            let alias = Self.text(row["alias"]) ?? Self.text(properties["alias"])
+            guard let alias, !alias.isEmpty else { throw MappingError("an alias message needs an 'alias' value") }
+            properties["alias"] = .string(alias)
+            properties["distinct_id"] = .string(distinctId)
+        case .groupIdentify:
+            let groupType = Self.text(row["group_type"]) ?? Self.text(properties["$group_type"])
+            let groupKey = Self.text(row["group_key"]) ?? Self.text(properties["$group_key"])
+            guard let groupType, !groupType.isEmpty, let groupKey, !groupKey.isEmpty else {
+                throw MappingError("a group_identify message needs group_type and group_key")
+            }
+            guard groupType.count <= 400, groupKey.count <= 400 else { throw MappingError("group_type and group_key must be at most 400 characters") }
+            properties["$group_type"] = .string(groupType)
+            properties["$group_key"] = .string(groupKey)
+            let groupSet = try Self.object(row["$group_set"], name: "$group_set") ?? properties["$group_set"]?.objectValue ?? [:]
+            properties["$group_set"] = .object(groupSet)
+        }
+
+        var event = PostHogEvent(
+            event: eventName, distinctId: distinctId, properties: properties, timestamp: timestamp, uuid: nil, set: set, setOnce: setOnce)
+        var sourceUUID = false
+        if let text = mapping.uuid.value(in: row)?.stringValue, let normalized = EventUUID.normalized(text) {
+            event.uuid = normalized
+            sourceUUID = true
+        } else {
+            event.uuid = EventUUID.deterministic(for: event)
+        }
+        return .message(ImportMessage(event: event, kind: resolvedKind, sourceUUID: sourceUUID))
+    }
+
+    static func object(_ value: JSONValue?, name: String) throws(MappingError) -> [String: JSONValue]? {
+        switch value {
+        case nil, .null?: return nil
+        case .object(let o)?: return o
+        case let other?: throw MappingError("\(name) is a \(other.typeName), not an object")
+        }
+    }
+
+    static func text(_ value: JSONValue?) -> String? {
+        switch value {
+        case .string(let s)?: return s
+        case .int(let i)?: return String(i)
+        default: return nil
+        }
+    }
+}
