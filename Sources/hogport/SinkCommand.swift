@@ -47,6 +47,9 @@ struct SinkCommand: AsyncParsableCommand {
     @Option(help: "Seed for the fault dice.")
     var seed: UInt64 = 0x5eed
 
+    @Option(help: "A /flags/definitions response to serve at GET /flags/definitions (Bearer key required) and to evaluate POST /flags with.")
+    var flags: String?
+
     @Flag(help: "Print what the database holds and exit, instead of serving.")
     var report = false
 
@@ -79,7 +82,13 @@ struct SinkCommand: AsyncParsableCommand {
         configuration.faults.dropRate = dropRate
         configuration.faults.latencyMilliseconds = latencyMs
         configuration.faults.seed = seed
-        let server = try await SinkServer.start(configuration)
+        let store = try SinkStore(path: db)
+        let router = SinkRouter(configuration: configuration, store: store)
+        if let flags {
+            guard FileManager.default.fileExists(atPath: flags) else { throw ValidationError("--flags: no file at \(flags)") }
+            SinkFlagRoutes(definitionsPath: flags, projectAPIKey: configuration.apiKey, personalAPIKey: configuration.personalAPIKey).install(on: router)
+        }
+        let server = try await SinkServer.start(router: router)
         // Written straight to the descriptor: a parent reading the first line must not wait on stdio buffering.
         FileHandle.standardOutput.write(Data((server.url + "\n").utf8))
         let signal = await SignalWaiter.wait()

@@ -18,6 +18,7 @@ public final class PostHogClient: Sendable {
     /// The configuration the client was made with.
     public let configuration: PostHogConfiguration
     let sender: BatchSender
+    let featureFlags: FeatureFlags
     private let ownsTransport: Bool
 
     struct State {
@@ -43,6 +44,7 @@ public final class PostHogClient: Sendable {
             apiKey: configuration.apiKey, host: configuration.host, transport: transport, gzip: configuration.gzip,
             historicalMigration: configuration.historicalMigration, requestTimeout: configuration.requestTimeout,
             retryPolicy: policy, logger: configuration.logger, sleep: configuration.sleep)
+        featureFlags = FeatureFlags(configuration: configuration, transport: transport)
         state = Mutex(
             State(
                 queue: ClientQueue(
@@ -61,6 +63,7 @@ public final class PostHogClient: Sendable {
             $0.worker = worker
             $0.ticker = ticker
         }
+        featureFlags.start()
     }
 
     /// Creates a client for `apiKey` at `host` with default options.
@@ -185,6 +188,7 @@ public final class PostHogClient: Sendable {
         for waiter in waiters { waiter.resume() }
         wake?.resume()
         ticker?.cancel()
+        featureFlags.stop()
         await worker?.value
         if !alreadyDown && ownsTransport { await sender.transport.shutdown() }
     }

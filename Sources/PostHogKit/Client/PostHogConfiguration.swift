@@ -35,6 +35,13 @@ public struct PostHogConfiguration: Sendable {
     public var logger: Logger = Logger(label: "posthog", factory: { _ in SwiftLogNoOpLogHandler() })
     /// The HTTP transport; nil means a new ``AsyncHTTPClientTransport`` owned by the client.
     public var transport: (any HTTPTransport)?
+    /// A personal API key (`phx_…`, with `feature_flag:read`) or project secret key (`phs_…`)
+    /// that turns on local flag evaluation: definitions are fetched and polled. Never logged.
+    public var personalApiKey: String?
+    /// How often flag definitions are refreshed.
+    public var featureFlagsPollingInterval: Duration = .seconds(30)
+    /// The deadline of a remote flag evaluation (`/flags`).
+    public var featureFlagRequestTimeout: Duration = .seconds(3)
     /// Waits between retries; replaced in tests so they never sleep.
     public var sleep: @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
 
