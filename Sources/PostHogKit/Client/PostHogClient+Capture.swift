@@ -10,6 +10,9 @@ extension PostHogClient {
     ///   - timestamp: when it happened; now by default.
     ///   - uuid: the event's id; a new UUIDv7 by default. An invalid one is replaced.
     ///   - groups: group memberships, such as `["company": "acme"]`.
+    ///   - sendFeatureFlags: attach the user's flag values (`$feature/<key>` and
+    ///     `$active_feature_flags`), evaluated locally when definitions are loaded, else by asking
+    ///     PostHog. It makes the call slower; use it for events that experiments measure.
     /// - Returns: whether the event was queued (see ``enqueue(_:)``).
     @discardableResult
     public func capture(
@@ -18,9 +21,20 @@ extension PostHogClient {
         properties: [String: JSONValue] = [:],
         timestamp: Date? = nil,
         uuid: String? = nil,
-        groups: [String: String]? = nil
+        groups: [String: String]? = nil,
+        sendFeatureFlags: Bool = false
     ) async -> Bool {
-        await enqueue(
+        var properties = properties
+        if sendFeatureFlags {
+            let flags = await getAllFlags(distinctId: distinctId, groups: groups ?? [:], onlyEvaluateLocally: featureFlags.current != nil)
+            var active: [JSONValue] = []
+            for (key, value) in flags.sorted(by: { $0.key < $1.key }) {
+                properties["$feature/\(key)"] = value.jsonValue
+                if value.isEnabled { active.append(.string(key)) }
+            }
+            properties["$active_feature_flags"] = .array(active)
+        }
+        return await enqueue(
             .capture(
                 event, distinctId: distinctId, properties: properties, timestamp: Timestamp(timestamp ?? Date()), uuid: uuid,
                 groups: groups))
