@@ -22,7 +22,7 @@ deps:
 	fi
 
 build: deps
-	$(SWIFT) build
+	$(SWIFT) build --product hogport
 
 release: deps
 	$(SWIFT) build -c release --product hogport

@@ -28,10 +28,9 @@ def event(i, day):
     return row
 
 
-lines = []
-for day in range(1, 8):
-    for i in range(400):
-        lines.append(json.dumps(event(i, day), ensure_ascii=False))
+rows = [event(i, day) for day in range(1, 8) for i in range(400)]
+rows.sort(key=lambda r: r["timestamp"])  # imports go best in time order
+lines = [json.dumps(r, ensure_ascii=False) for r in rows]
 lines.insert(17, '{"event": "broken row", "distinct_id": ')          # truncated JSON
 lines.insert(900, '{"event": "no person", "timestamp": "2024-03-03T10:00:00Z"}')  # no distinct_id
 lines.insert(1500, '{"event": "bad time", "distinct_id": "user-0001", "timestamp": "yesterday"}')
@@ -41,9 +40,9 @@ with gzip.GzipFile("samples/web-events.ndjson.gz", "wb", mtime=0) as f:
 with open("samples/app-events.csv", "w", newline="") as f:
     w = csv.writer(f)
     w.writerow(["event", "distinct_id", "timestamp", "plan", "seats", "properties.source", "$set.email", "note"])
-    for day in range(8, 11):
-        for i in range(300):
-            e = event(i, day)
+    csv_rows = sorted((event(i, day) for day in range(8, 11) for i in range(300)), key=lambda r: r["timestamp"])
+    for e in csv_rows:
+        if True:
             note = rng.choice(["", "said \"hi\"", "multi\nline", "comma, inside", "01234"])
             w.writerow([e["event"], e["distinct_id"], e["timestamp"].replace("T", " ").rstrip("Z"), e["properties"]["plan"],
                         e["properties"]["seats"], "csv", f'{e["distinct_id"]}@example.com', note])

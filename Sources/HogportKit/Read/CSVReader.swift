@@ -33,6 +33,8 @@ public struct CSVReader {
         public var offset: Int64
         public var reason: String
         public var raw: ArraySlice<UInt8>
+        /// Byte offset where reading resumes after the bad record.
+        public var endOffset: Int64 = 0
     }
 
     public init(source: any ByteSource, name: String) {
@@ -61,7 +63,7 @@ public struct CSVReader {
             let end: Int64
             switch result {
             case .success(let r): end = r.endOffset
-            case .failure: end = bufferOffset + Int64(position)
+            case .failure(let e): end = e.endOffset
             }
             if end > offset {
                 throw InputError(file: name, offset: offset, reason: "the checkpoint offset is not at a record start (the file changed since?)")
@@ -141,9 +143,10 @@ public struct CSVReader {
                 if !closed {
                     if !final { return nil }
                     let raw = buffer[start..<count]
-                    let error = RecordError(line: line, offset: bufferOffset + Int64(start), reason: "unterminated quoted field", raw: raw)
+                    var error = RecordError(line: line, offset: bufferOffset + Int64(start), reason: "unterminated quoted field", raw: raw)
                     line += lines + 1
                     position = count
+                    error.endOffset = bufferOffset + Int64(count)
                     return .failure(error)
                 }
                 fields.append(String(decoding: scratch, as: UTF8.self))
@@ -169,15 +172,17 @@ public struct CSVReader {
                 // Junk after a closing quote: report the record and resume at the next line.
                 guard let newline = buffer[i...].firstIndex(of: lf) else {
                     if !final { return nil }
-                    let error = RecordError(line: line, offset: bufferOffset + Int64(start), reason: "unexpected character after a closing quote", raw: buffer[start..<count])
+                    var error = RecordError(line: line, offset: bufferOffset + Int64(start), reason: "unexpected character after a closing quote", raw: buffer[start..<count])
                     position = count
+                    error.endOffset = bufferOffset + Int64(count)
                     return .failure(error)
                 }
-                let error = RecordError(
+                var error = RecordError(
                     line: line, offset: bufferOffset + Int64(start), reason: "unexpected character after a closing quote (column \(fields.count))",
                     raw: buffer[start..<newline])
                 line += lines + 1
                 position = newline + 1
+                error.endOffset = bufferOffset + Int64(newline + 1)
                 return .failure(error)
             }
             // An unquoted field: up to a delimiter or a record end.

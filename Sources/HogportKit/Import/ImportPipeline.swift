@@ -1,0 +1,430 @@
+public import Logging
+public import PostHogKit
+import Foundation
+import Synchronization
+
+/// The import: read -> map -> batch -> send, with checkpoints.
+///
+/// One coordinating task reads and maps rows (the CPU-heavy part), fills day-sized batches and
+/// keeps a bounded number of uploads in flight (the back-pressure and the memory ceiling); each
+/// upload gzips and posts through ``BatchSender``. Only the coordinator touches the checkpoint
+/// database, and it commits a row's position only when its batch and every earlier one is
+/// acknowledged (or the row is in the rejects file). Killed at any point, the same command
+/// resumes: nothing lost, and re-sent rows carry the same uuids.
+public final class ImportPipeline: Sendable {
+    public let configuration: ImportConfiguration
+    let transport: (any HTTPTransport)?
+    let logger: Logger
+    let sleep: @Sendable (Duration) async throws -> Void
+    private let live = Mutex(ImportProgress())
+
+    /// - Parameters:
+    ///   - transport: where batches go; nil only for dry runs.
+    ///   - sleep: waits for the rate limiter and retries (tests pass one that does not sleep).
+    public init(
+        configuration: ImportConfiguration,
+        transport: (any HTTPTransport)?,
+        logger: Logger = Logger(label: "hogport.import", factory: { _ in SwiftLogNoOpLogHandler() }),
+        sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
+    ) {
+        self.configuration = configuration
+        self.transport = transport
+        self.logger = logger
+        self.sleep = sleep
+    }
+
+    /// The progress so far (safe to call from another task while ``run()`` works).
+    public var progress: ImportProgress { live.withLock { $0 } }
+
+    struct BatchOutcome: Sendable {
+        var id: Int
+        var report: DeliveryReport?
+        var error: PostHogError?
+        var seconds: Double
+        var batch: EventBatcher.Batch
+        var rows: [RowRef]
+    }
+
+    /// Where each event of a batch came from, for reject lines.
+    struct RowRef: Sendable {
+        var line: Int
+        var offset: Int64
+    }
+
+    /// Runs the import to the end (or to the first fatal error).
+    public func run() async throws(ImportError) -> ImportSummary {
+        let config = configuration
+        let started = ContinuousClock.now
+        var summary = ImportSummary()
+        summary.dryRun = config.dryRun
+        summary.checkpointPath = config.checkpointPath
+        summary.rejectsPath = config.rejectsPath
+        let files = config.assignedInputs
+        let builder = MessageBuilder(mapping: config.mapping)
+
+        // Checkpoint.
+        var store: CheckpointStore?
+        var progressByFile: [Int: FileProgress] = [:]
+        if !config.dryRun {
+            do {
+                let opened = try CheckpointStore(path: config.checkpointPath)
+                let existing = try opened.fingerprint()
+                if config.restart || existing == nil {
+                    try opened.reset(fingerprint: config.fingerprint)
+                } else if existing != config.fingerprint {
+                    throw ImportError(
+                        .usage,
+                        "the checkpoint \(config.checkpointPath) belongs to a job with a different mapping, preset or format; use --restart to start over with the new one, or --checkpoint for a new job")
+                }
+                try opened.setStatus("running", error: nil)
+                store = opened
+            } catch let error as ImportError {
+                throw error
+            } catch {
+                throw ImportError(.usage, "cannot use the checkpoint \(config.checkpointPath): \(error)")
+            }
+        }
+        let rejects = config.dryRun ? nil : RejectsWriter(path: config.rejectsPath)
+
+        // Identities, and what earlier runs already committed.
+        var identities: [FileIdentity] = []
+        var totalBytes: Int64 = 0
+        for (index, path) in files.enumerated() {
+            let identity: FileIdentity
+            do {
+                identity = try FileIdentity.of(path)
+            } catch {
+                throw ImportError(.unreadableInput, error.description)
+            }
+            identities.append(identity)
+            totalBytes += identity.size
+            if let store, let recorded = try? store.progress(for: path), path != "-" {
+                switch identity.compared(to: recorded.identity) {
+                case .replaced:
+                    throw ImportError(
+                        .usage,
+                        "\(path) changed since the checkpoint recorded it (different content); use --restart to import everything again, or a new --checkpoint")
+                case .grown:
+                    var p = recorded
+                    p.identity = identity
+                    p.done = false
+                    progressByFile[index] = p
+                case .same:
+                    progressByFile[index] = recorded
+                }
+            }
+        }
+        live.withLock {
+            $0.bytesTotal = totalBytes
+            $0.filesTotal = files.count
+        }
+
+        var ledger = CommitLedger()
+        var batcher = EventBatcher(maxEvents: config.batchSize, maxBytes: config.maxBatchBytes - BatchBody.overhead(apiKeyLength: config.apiKey.utf8.count))
+        var concurrency = AdaptiveConcurrency(maximum: config.concurrency, initial: min(config.concurrency, 2))
+        let clock = ContinuousClock()
+        func now() -> Double {
+            let d = clock.now - started
+            return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+        }
+        var bucket = TokenBucket(rate: config.rate, now: now())
+        var sender: BatchSender?
+        if let transport, !config.dryRun {
+            sender = BatchSender(
+                apiKey: config.apiKey, host: config.host, transport: transport, gzip: config.gzip,
+                historicalMigration: config.historicalMigration, requestTimeout: config.requestTimeout, retryPolicy: config.retryPolicy,
+                logger: logger, sleep: sleep)
+        }
+        var fatal: ImportError?
+        var lastTimestamp: Int64 = .min
+        var rowsThisRun = 0
+        var rejectedThisRun = 0
+        var previewLeft = config.dryRun ? 10 : 0
+
+        func commit(_ release: CommitLedger.Release) throws(ImportError) {
+            guard !release.positions.isEmpty || !release.deltas.isEmpty || !release.finishedFiles.isEmpty else { return }
+            var changed: [FileProgress] = []
+            var touched = Set(release.positions.keys).union(release.deltas.keys).union(release.finishedFiles)
+            for file in touched.sorted() {
+                var p = progressByFile[file] ?? FileProgress(identity: identities[file])
+                if let position = release.positions[file] {
+                    p.line = position.line
+                    p.offset = position.endOffset
+                }
+                if let delta = release.deltas[file] {
+                    p.counts.rows += delta.rows
+                    p.counts.sent += delta.sent
+                    p.counts.rejected += delta.rejected
+                    p.counts.skipped += delta.skipped
+                    for (k, n) in delta.kinds { p.counts.kinds[k, default: 0] += n }
+                }
+                if release.finishedFiles.contains(file) { p.done = true }
+                progressByFile[file] = p
+                changed.append(p)
+            }
+            touched.removeAll()
+            guard let store else { return }
+            do {
+                try rejects?.flush()
+                try store.save(changed)
+            } catch {
+                throw ImportError(.unreadableInput, "cannot save the checkpoint \(config.checkpointPath): \(error)")
+            }
+        }
+
+        func reject(file: Int, name: String, line: Int, offset: Int64?, endOffset: Int64, reason: String, raw: some Collection<UInt8>) throws(ImportError) {
+            summary.counts.rejected += 1
+            rejectedThisRun += 1
+            live.withLock { $0.rejected += 1 }
+            do {
+                try rejects?.write(file: name, line: line, offset: offset, reason: reason, raw: raw)
+            } catch {
+                throw ImportError(.unreadableInput, "cannot write the rejects file \(config.rejectsPath): \(error)")
+            }
+            if config.dryRun && rejectedThisRun <= 5 {
+                logger.warning("\(name):\(line): rejected: \(reason)")
+            }
+            var delta = CommitLedger.Delta()
+            delta.rows = 1
+            delta.rejected = 1
+            try commit(ledger.addSettled(at: RowPosition(fileIndex: file, line: line, endOffset: endOffset), delta: delta))
+            if config.strict {
+                throw ImportError(.tooManyRejects, "\(name):\(line): \(reason) (--strict stops at the first rejected row)")
+            }
+            if let max = config.maxRejects, rejectedThisRun > max {
+                throw ImportError(.tooManyRejects, "more than \(max) rows rejected (--max-rejects); the last: \(name):\(line): \(reason)")
+            }
+        }
+
+        do {
+            try await withThrowingTaskGroup(of: BatchOutcome.self) { group in
+                var inFlight = 0
+
+                func handle(_ outcome: BatchOutcome) throws {
+                    inFlight -= 1
+                    let backPressure = (outcome.report?.retries ?? 0) > 0 || outcome.error != nil
+                    concurrency.finished(rtt: outcome.seconds, backPressure: backPressure, now: now())
+                    if let error = outcome.error {
+                        switch error.kind {
+                        case .authentication:
+                            throw ImportError(.authentication, "\(error)")
+                        case .cancelled:
+                            throw ImportError(.interrupted, "interrupted")
+                        case .unexpectedStatus:
+                            throw ImportError(.serverFailing, "\(error)")
+                        default:
+                            throw ImportError(.serverFailing, "\(error)")
+                        }
+                    }
+                    guard let report = outcome.report else { return }
+                    summary.requests += report.requests
+                    summary.retries += report.retries
+                    var delta = CommitLedger.Delta()
+                    delta.sent = report.delivered
+                    var kinds = outcome.batch.kinds
+                    for rejected in report.rejected {
+                        let ref = outcome.rows[Int(rejected.event.tag)]
+                        let name = files[outcome.batch.end?.fileIndex ?? 0]
+                        do {
+                            try rejects?.write(file: name == "-" ? "stdin" : name, line: ref.line, offset: ref.offset, reason: rejected.reason, raw: rejected.event.bytes)
+                        } catch {
+                            throw ImportError(.unreadableInput, "cannot write the rejects file \(config.rejectsPath): \(error)")
+                        }
+                        delta.rejected += 1
+                        rejectedThisRun += 1
+                        // Attribute the rejection to a kind for the counts: take it from the first
+                        // kind with events left (exact per-event kinds are not kept per batch).
+                        if let kind = kinds.first(where: { $0.value > 0 })?.key { kinds[kind]! -= 1 }
+                    }
+                    delta.kinds = kinds.filter { $0.value > 0 }
+                    summary.counts.sent += report.delivered
+                    summary.counts.rejected += report.rejected.count
+                    for (k, n) in delta.kinds { summary.counts.kinds[k, default: 0] += n }
+                    live.withLock {
+                        $0.eventsSent += report.delivered
+                        $0.rejected += report.rejected.count
+                        $0.retries += report.retries
+                        $0.inFlight = inFlight
+                        $0.concurrencyLimit = concurrency.limit
+                    }
+                    try commit(ledger.complete(outcome.id, delta: delta))
+                }
+
+                func dispatch(_ batch: EventBatcher.Batch, rows: [RowRef]) async throws {
+                    guard let end = batch.end else { return }
+                    var delta = CommitLedger.Delta()
+                    delta.rows = batch.events.count
+                    let id = ledger.addBatch(endingAt: end, delta: delta)
+                    guard let sender else {
+                        // Dry run: nothing is sent; count as if delivered.
+                        summary.counts.sent += batch.events.count
+                        for (k, n) in batch.kinds { summary.counts.kinds[k, default: 0] += n }
+                        _ = ledger.complete(id, delta: CommitLedger.Delta())
+                        return
+                    }
+                    // Rate: wait for tokens. Concurrency: wait for a slot.
+                    let wait = bucket.take(Double(batch.events.count), now: now())
+                    if wait > 0 { try await sleep(.milliseconds(Int64(wait * 1000))) }
+                    while inFlight >= concurrency.limit {
+                        guard let outcome = try await group.next() else { break }
+                        try handle(outcome)
+                    }
+                    inFlight += 1
+                    concurrency.started()
+                    live.withLock {
+                        $0.inFlight = inFlight
+                        $0.concurrencyLimit = concurrency.limit
+                    }
+                    group.addTask {
+                        let start = ContinuousClock.now
+                        do throws(PostHogError) {
+                            let report = try await sender.deliver(batch.events)
+                            let d = ContinuousClock.now - start
+                            return BatchOutcome(id: id, report: report, error: nil, seconds: Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18, batch: batch, rows: rows)
+                        } catch {
+                            return BatchOutcome(id: id, report: nil, error: error, seconds: 0, batch: batch, rows: rows)
+                        }
+                    }
+                }
+
+                var pendingRows: [RowRef] = []
+                fileLoop: for (fileIndex, path) in files.enumerated() {
+                    let name = path == "-" ? "stdin" : path
+                    let recorded = progressByFile[fileIndex]
+                    if let recorded, recorded.done {
+                        summary.filesSkippedAsDone += 1
+                        summary.resumedRows += recorded.counts.rows
+                        live.withLock {
+                            $0.filesDone += 1
+                            $0.bytesRead += identities[fileIndex].size
+                        }
+                        continue
+                    }
+                    var reader = try RowReader(path: path, format: config.format, mapping: config.mapping)
+                    if let recorded, recorded.offset > 0, path != "-" {
+                        try reader.skip(toOffset: recorded.offset, line: recorded.line)
+                        summary.resumedRows += recorded.counts.rows
+                        logger.info("resuming \(name) at line \(recorded.line + 1)")
+                    }
+                    live.withLock { $0.currentFile = name }
+                    let bytesBefore = live.withLock { $0.bytesRead }
+                    var lastEnd = RowPosition(fileIndex: fileIndex, line: recorded?.line ?? 0, endOffset: recorded?.offset ?? 0)
+                    var sinceUpdate = 0
+                    while let row = try reader.next() {
+                        if Task.isCancelled { throw ImportError(.interrupted, "interrupted") }
+                        if let limit = config.limit, rowsThisRun >= limit { break fileLoop }
+                        rowsThisRun += 1
+                        summary.counts.rows += 1
+                        sinceUpdate += 1
+                        if sinceUpdate >= 512 {
+                            let raw = reader.rawOffset
+                            live.withLock {
+                                $0.rowsRead += sinceUpdate
+                                $0.bytesRead = bytesBefore + raw
+                            }
+                            sinceUpdate = 0
+                        }
+                        let position = RowPosition(fileIndex: fileIndex, line: row.line, endOffset: row.endOffset)
+                        lastEnd = position
+                        switch row {
+                        case .malformed(let reason, let line, let offset, let endOffset, let raw):
+                            try reject(file: fileIndex, name: name, line: line, offset: offset, endOffset: endOffset, reason: reason, raw: raw)
+                        case .object(let object, let line, let offset, let endOffset, let raw):
+                            let mapped: MappedRow
+                            do throws(MappingError) {
+                                mapped = try builder.build(object)
+                            } catch {
+                                try reject(file: fileIndex, name: name, line: line, offset: offset, endOffset: endOffset, reason: error.reason, raw: raw)
+                                continue
+                            }
+                            switch mapped {
+                            case .skipped:
+                                summary.counts.skipped += 1
+                                live.withLock { $0.skipped += 1 }
+                                var delta = CommitLedger.Delta()
+                                delta.rows = 1
+                                delta.skipped = 1
+                                try commit(ledger.addSettled(at: position, delta: delta))
+                            case .message(let message):
+                                let encoded: EncodedEvent
+                                do throws(PostHogError) {
+                                    encoded = try EncodedEvent(message.event, tag: Int64(pendingRows.count))
+                                } catch {
+                                    try reject(file: fileIndex, name: name, line: line, offset: offset, endOffset: endOffset, reason: error.message, raw: raw)
+                                    continue
+                                }
+                                let ts = message.event.timestamp ?? Timestamp(microseconds: 0)
+                                if ts.microseconds < lastTimestamp { summary.outOfOrder += 1 }
+                                lastTimestamp = ts.microseconds
+                                if summary.earliest.map({ ts < $0 }) ?? true { summary.earliest = ts }
+                                if summary.latest.map({ ts > $0 }) ?? true { summary.latest = ts }
+                                if previewLeft > 0 {
+                                    previewLeft -= 1
+                                    summary.preview.append(message.event.jsonValue)
+                                }
+                                pendingRows.append(RowRef(line: line, offset: offset))
+                                for closed in batcher.add(encoded, kind: message.kind, day: ts.utcDay, at: position) {
+                                    let refs = Array(pendingRows.prefix(closed.events.count))
+                                    pendingRows.removeFirst(closed.events.count)
+                                    // Tags index the batch's own rows.
+                                    var batch = closed
+                                    for i in batch.events.indices { batch.events[i].tag = Int64(i) }
+                                    try await dispatch(batch, rows: refs)
+                                }
+                            }
+                        }
+                    }
+                    // A batch never spans two files: the file's end is committed after its last batch.
+                    if let last = batcher.flush() {
+                        let refs = pendingRows
+                        pendingRows.removeAll()
+                        var batch = last
+                        for i in batch.events.indices { batch.events[i].tag = Int64(i) }
+                        try await dispatch(batch, rows: refs)
+                    }
+                    let raw = reader.rawOffset
+                    live.withLock {
+                        $0.rowsRead += sinceUpdate
+                        $0.bytesRead = bytesBefore + raw
+                        $0.filesDone += 1
+                    }
+                    try commit(ledger.finishFile(fileIndex, at: lastEnd))
+                    summary.filesImported += 1
+                }
+                if let last = batcher.flush() {
+                    var batch = last
+                    for i in batch.events.indices { batch.events[i].tag = Int64(i) }
+                    try await dispatch(batch, rows: pendingRows)
+                    pendingRows.removeAll()
+                }
+                while let outcome = try await group.next() {
+                    try handle(outcome)
+                }
+            }
+        } catch let error as ImportError {
+            fatal = error
+        } catch {
+            fatal = ImportError(.serverFailing, "\(error)")
+        }
+        if fatal == nil && Task.isCancelled { fatal = ImportError(.interrupted, "interrupted") }
+
+        summary.seconds = {
+            let d = ContinuousClock.now - started
+            return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+        }()
+        try? rejects?.flush()
+        if let store {
+            if let fatal {
+                try? store.setStatus(fatal.kind == .interrupted ? "interrupted" : "failed", error: fatal.message)
+            } else {
+                try? store.setStatus("finished", error: nil)
+            }
+        }
+        if let fatal {
+            summary.stopReason = fatal.message
+            if fatal.kind == .tooManyRejects { return summary }
+            throw fatal
+        }
+        return summary
+    }
+}

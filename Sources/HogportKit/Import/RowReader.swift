@@ -1,0 +1,150 @@
+public import PostHogKit
+
+/// Reads rows of one input file as row objects, whatever its format, with each row's position.
+public struct RowReader {
+    /// One row, or a row that could not be read as a row object.
+    public enum Row {
+        case object([String: JSONValue], line: Int, offset: Int64, endOffset: Int64, raw: ArraySlice<UInt8>)
+        case malformed(reason: String, line: Int, offset: Int64, endOffset: Int64, raw: ArraySlice<UInt8>)
+
+        public var line: Int {
+            switch self {
+            case .object(_, let line, _, _, _), .malformed(_, let line, _, _, _): return line
+            }
+        }
+
+        public var endOffset: Int64 {
+            switch self {
+            case .object(_, _, _, let end, _), .malformed(_, _, _, let end, _): return end
+            }
+        }
+    }
+
+    enum Backend {
+        case ndjson(LineReader)
+        case csv(CSVReader, CSVRowConverter)
+    }
+
+    private var backend: Backend
+    public let format: InputFormat
+    public let name: String
+
+    /// Opens `path` (`-` for standard input) in `format` (`auto` sniffs the name, then the content).
+    public init(path: String, format: InputFormat, mapping: ImportMapping) throws(ImportError) {
+        let display = path == "-" ? "stdin" : path
+        name = display
+        var source: PeekableSource
+        do {
+            source = PeekableSource(base: try InputFile.open(path))
+        } catch {
+            throw ImportError(.unreadableInput, error.description)
+        }
+        var resolved = format
+        if resolved == .auto {
+            if let byName = InputFormat.fromName(path) {
+                resolved = byName
+            } else {
+                do {
+                    resolved = InputFormat.fromContent(try source.peek(4096))
+                } catch {
+                    throw ImportError(.unreadableInput, error.description)
+                }
+            }
+        }
+        self.format = resolved
+        switch resolved {
+        case .ndjson, .auto:
+            backend = .ndjson(LineReader(source: source, name: display))
+        case .csv:
+            var reader = CSVReader(source: source, name: display)
+            let header: [String]
+            do {
+                guard let first = try reader.next() else {
+                    throw ImportError(.unreadableInput, "\(display): the CSV file is empty (no header row)")
+                }
+                switch first {
+                case .success(let record): header = record.fields
+                case .failure(let error): throw ImportError(.unreadableInput, "\(display):\(error.line): the header row is malformed: \(error.reason)")
+                }
+            } catch let error as InputError {
+                throw ImportError(.unreadableInput, error.description)
+            } catch let error as ImportError {
+                throw error
+            } catch {
+                throw ImportError(.unreadableInput, "\(display): \(error)")
+            }
+            let converter: CSVRowConverter
+            do {
+                converter = try CSVRowConverter(header: header, mapping: mapping)
+            } catch {
+                throw ImportError(.unreadableInput, "\(display): \(error.reason)")
+            }
+            backend = .csv(reader, converter)
+        }
+    }
+
+    /// Skips to a checkpointed position (the offset where the next uncommitted row starts).
+    public mutating func skip(toOffset offset: Int64, line: Int) throws(ImportError) {
+        do {
+            switch backend {
+            case .ndjson(var reader):
+                try reader.skip(toOffset: offset, lineNumber: line)
+                backend = .ndjson(reader)
+            case .csv(var reader, let converter):
+                try reader.skip(toOffset: offset, line: line + 1)
+                backend = .csv(reader, converter)
+            }
+        } catch {
+            throw ImportError(.unreadableInput, error.description)
+        }
+    }
+
+    /// Compressed (raw file) bytes consumed so far.
+    public var rawOffset: Int64 {
+        switch backend {
+        case .ndjson(let reader): return reader.rawOffset
+        case .csv(let reader, _): return reader.rawOffset
+        }
+    }
+
+    /// The next row; nil at the end of the file.
+    public mutating func next() throws(ImportError) -> Row? {
+        do {
+            switch backend {
+            case .ndjson(var reader):
+                defer { backend = .ndjson(reader) }
+                while let line = try reader.next() {
+                    if line.bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
+                    do {
+                        let value = try JSONParser.parse(line.bytes)
+                        guard case .object(let object) = value else {
+                            return .malformed(reason: "the line is a JSON \(value.typeName), not an object", line: line.number, offset: line.offset, endOffset: line.endOffset, raw: line.bytes)
+                        }
+                        return .object(object, line: line.number, offset: line.offset, endOffset: line.endOffset, raw: line.bytes)
+                    } catch {
+                        return .malformed(reason: "invalid JSON at column \(error.offset + 1): \(error.reason)", line: line.number, offset: line.offset, endOffset: line.endOffset, raw: line.bytes)
+                    }
+                }
+                return nil
+            case .csv(var reader, let converter):
+                defer { backend = .csv(reader, converter) }
+                while let result = try reader.next() {
+                    switch result {
+                    case .success(let record):
+                        if record.fields.count == 1 && record.fields[0].isEmpty { continue }
+                        do {
+                            return .object(try converter.row(record.fields), line: record.line, offset: record.offset, endOffset: record.endOffset, raw: record.raw)
+                        } catch {
+                            return .malformed(reason: error.reason, line: record.line, offset: record.offset, endOffset: record.endOffset, raw: record.raw)
+                        }
+                    case .failure(let error):
+                        return .malformed(reason: "malformed CSV: \(error.reason)", line: error.line, offset: error.offset, endOffset: error.endOffset, raw: error.raw)
+                    }
+                }
+                return nil
+            }
+        } catch {
+            throw ImportError(.unreadableInput, error.description)
+        }
+    }
+}

@@ -1,0 +1,206 @@
+public import ArgumentParser
+import Foundation
+import HogportKit
+import Logging
+import PostHogKit
+
+struct ImportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Import event logs (CSV or NDJSON, plain or gzip) into PostHog, with resume.",
+        discussion: """
+            Reads files, directories, globs or - (stdin); maps each row to a PostHog message that \
+            keeps its original timestamp and gets a stable uuid; sends day-sized batches through a \
+            rate-limited, adaptive, retrying sender; checkpoints progress in SQLite so the same \
+            command resumes after a crash or kill. Rejected rows go to the rejects file.
+
+            Host and key come from POSTHOG_HOST and POSTHOG_API_KEY (preferred: arguments are \
+            visible to other users). With no host at all, events go to a local sink database \
+            (.hogport/sink.db) so you can try an import without a PostHog account.
+
+            Exit codes: 0 all delivered, 1 finished with rejected rows, 2 usage, 3 authentication, \
+            4 server kept failing (checkpoint saved), 5 unreadable input, 130 interrupted (saved).
+            """
+    )
+
+    @Argument(help: "Input files, directories, globs, or - for standard input.")
+    var paths: [String]
+
+    @Option(help: "The PostHog host (default: $POSTHOG_HOST, else a local sink).")
+    var host: String?
+
+    @Option(help: "The project API key (default: $POSTHOG_API_KEY).")
+    var apiKey: String?
+
+    @Option(help: "A preset mapping: \(Presets.names.joined(separator: ", ")).")
+    var preset = "posthog"
+
+    @Option(help: "A mapping file (JSON; see docs/import.md).")
+    var mapping: String?
+
+    @Option(help: "Input format: auto, ndjson or csv.")
+    var format: InputFormat = .auto
+
+    @Option(help: "The checkpoint database (default: .hogport/import-<id>.db for these inputs).")
+    var checkpoint: String?
+
+    @Option(help: "Where rejected rows go (default: next to the checkpoint, .rejects.ndjson).")
+    var rejects: String?
+
+    @Option(help: "Events per batch (at most 5 MiB per batch either way).")
+    var batchSize = 1000
+
+    @Option(help: "The most requests in flight; an adaptive controller works below it.")
+    var concurrency = 4
+
+    @Option(help: "Events per second ceiling (0 = unlimited). PostHog asks for a few thousand at most.")
+    var rate = 2000.0
+
+    @Flag(help: "Do not mark batches as historical_migration.")
+    var noHistorical = false
+
+    @Flag(help: "Map and validate without sending; print the first messages.")
+    var dryRun = false
+
+    @Option(help: "Stop after this many rows.")
+    var limit: Int?
+
+    @Flag(help: "Stop at the first rejected row.")
+    var strict = false
+
+    @Option(help: "Stop once more than this many rows are rejected.")
+    var maxRejects: Int?
+
+    @Flag(help: "Forget the checkpoint's progress and start over.")
+    var restart = false
+
+    @Option(help: "Progress display: auto (a bar on a terminal, JSON lines otherwise), always, never.")
+    var progress: ProgressMode = .auto
+
+    @Option(help: "Log format on stderr: text or json.")
+    var logFormat: LogFormat = .text
+
+    @Option(help: "Also write the final summary as JSON to this file.")
+    var summaryJson: String?
+
+    @Option(help: "Import one shard of the inputs, I/N (files whose index modulo N is I); one checkpoint per shard.")
+    var shard: String?
+
+    func validate() throws {
+        guard batchSize >= 1 && batchSize <= 10_000 else { throw ValidationError("--batch-size must be between 1 and 10000") }
+        guard concurrency >= 1 && concurrency <= 64 else { throw ValidationError("--concurrency must be between 1 and 64") }
+        guard rate >= 0 else { throw ValidationError("--rate must be 0 (unlimited) or more") }
+        if let shard { _ = try Self.parseShard(shard) }
+        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+        if let maxRejects, maxRejects < 0 { throw ValidationError("--max-rejects must be 0 or more") }
+    }
+
+    func loadMapping() throws -> ImportMapping {
+        do throws(MappingError) {
+            if let mapping { return try ImportMapping(contentsOf: mapping) }
+            return try Presets.mapping(named: preset)
+        } catch {
+            throw ValidationError(error.reason)
+        }
+    }
+
+    static func parseShard(_ text: String) throws -> (index: Int, count: Int) {
+        let parts = text.split(separator: "/")
+        guard parts.count == 2, let i = Int(parts[0]), let n = Int(parts[1]), n >= 1, i >= 0, i < n else {
+            throw ValidationError("--shard takes I/N with 0 <= I < N, e.g. 0/4")
+        }
+        return (i, n)
+    }
+
+    func run() async throws {
+        let env = ProcessInfo.processInfo.environment
+        let logger = CLILogging.logger(label: "hogport.import", format: logFormat)
+        let inputs: [String]
+        do {
+            inputs = try InputExpander.expand(paths)
+        } catch {
+            throw CommandFailure(message: error.message, code: error.exitCode)
+        }
+        let importMapping = try loadMapping()
+        let shardValue = try shard.map(Self.parseShard)
+        let checkpointPath = checkpoint ?? Self.defaultCheckpoint(inputs: inputs, shard: shard)
+        let rejectsPath = rejects ?? (checkpointPath.hasSuffix(".db") ? String(checkpointPath.dropLast(3)) : checkpointPath) + ".rejects.ndjson"
+
+        var embeddedSink: SinkServer?
+        var resolvedHost = host ?? env["POSTHOG_HOST"]
+        var key = apiKey ?? env["POSTHOG_API_KEY"]
+        if resolvedHost == nil && !dryRun {
+            let sinkPath = ".hogport/sink.db"
+            try FileManager.default.createDirectory(atPath: ".hogport", withIntermediateDirectories: true)
+            let sinkKey = key ?? "phc_local_sink"
+            embeddedSink = try await SinkServer.start(SinkConfiguration(databasePath: sinkPath, apiKey: sinkKey))
+            resolvedHost = embeddedSink?.url
+            key = sinkKey
+            logger.notice("no --host or POSTHOG_HOST: importing into the local sink \(sinkPath) (see it with: hogport sink --db \(sinkPath) --report)")
+        }
+        guard let resolvedHost else { throw ValidationError("unreachable") }
+        guard let key, !key.isEmpty else { throw ValidationError("no project API key: set POSTHOG_API_KEY (or pass --api-key)") }
+        guard resolvedHost.hasPrefix("http://") || resolvedHost.hasPrefix("https://") else {
+            throw ValidationError("--host must start with http:// or https:// (got \(resolvedHost))")
+        }
+
+        var configuration = ImportConfiguration(inputs: inputs, host: resolvedHost, apiKey: key, checkpointPath: checkpointPath, rejectsPath: rejectsPath)
+        configuration.format = format
+        configuration.mapping = importMapping
+        configuration.presetName = mapping == nil ? preset : "mapping:\(preset)"
+        configuration.batchSize = batchSize
+        configuration.concurrency = concurrency
+        configuration.rate = rate
+        configuration.historicalMigration = !noHistorical
+        configuration.dryRun = dryRun
+        configuration.limit = limit
+        configuration.strict = strict
+        configuration.maxRejects = maxRejects
+        configuration.restart = restart
+        configuration.shard = shardValue
+
+        let transport = AsyncHTTPClientTransport(maximumConnections: concurrency)
+        let pipeline = ImportPipeline(configuration: configuration, transport: dryRun ? nil : transport, logger: logger)
+        let reporter = ProgressReporter(mode: progress, logFormat: logFormat)
+        let work = Task { try await pipeline.run() }
+        let signals = Task {
+            let signal = await SignalWaiter.wait()
+            if !Task.isCancelled {
+                FileHandle.standardError.write(Data("\nhogport: signal \(signal): stopping; waiting for in-flight batches, then saving the checkpoint\n".utf8))
+                work.cancel()
+            }
+        }
+        let ticker = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: reporter.interval)
+                if Task.isCancelled { break }
+                reporter.report(pipeline.progress)
+            }
+        }
+        let result = await work.result
+        ticker.cancel()
+        signals.cancel()
+        reporter.finish(pipeline.progress)
+        await transport.shutdown()
+        if let embeddedSink { try? await embeddedSink.stop() }
+
+        switch result {
+        case .success(let summary):
+            SummaryPrinter.print(summary, format: logFormat)
+            if let summaryJson { try AtomicFile.write(JSONWriter.pretty(summary.json), to: summaryJson) }
+            if summary.stopReason != nil || summary.counts.rejected > 0 { throw ExitCode(ExitCodes.finishedWithFindings) }
+        case .failure(let error as ImportError):
+            throw CommandFailure(message: error.message + (error.kind == .serverFailing || error.kind == .interrupted ? " (progress saved in \(checkpointPath); run the same command to resume)" : ""), code: error.exitCode)
+        case .failure(let error):
+            throw error
+        }
+    }
+
+    static func defaultCheckpoint(inputs: [String], shard: String?) -> String {
+        let absolute = inputs.map { $0 == "-" ? "-" : URL(fileURLWithPath: $0).standardizedFileURL.path }.sorted().joined(separator: "\n") + (shard.map { "\n\($0)" } ?? "")
+        let digest = SHA1.hash(Array(absolute.utf8)).prefix(6).map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
+        return ".hogport/import-\(digest).db"
+    }
+}
+
+extension InputFormat: ExpressibleByArgument {}
