@@ -8,6 +8,8 @@ only_evaluate_locally=True and no events. Prints one JSON object.
 """
 import argparse, json, time
 
+import logging
+
 import posthog
 from posthog import Client
 
@@ -20,6 +22,7 @@ ap.add_argument("--repeat", type=int, default=3)
 ap.add_argument("--all-flags-subjects", type=int, default=200)
 args = ap.parse_args()
 
+logging.getLogger("posthog").setLevel(logging.CRITICAL)
 client = Client(args.api_key, personal_api_key=args.secret, host=args.host, sync_mode=True,
                 enable_exception_autocapture=False)
 client.load_feature_flags()

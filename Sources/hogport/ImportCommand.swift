@@ -138,7 +138,11 @@ struct ImportCommand: AsyncParsableCommand {
             key = sinkKey
             logger.notice("no --host or POSTHOG_HOST: importing into the local sink \(sinkPath) (see it with: hogport sink --db \(sinkPath) --report)")
         }
-        guard let resolvedHost else { throw ValidationError("unreachable") }
+        if dryRun {
+            resolvedHost = resolvedHost ?? "http://dry-run.invalid"
+            key = key ?? "phc_dry_run"
+        }
+        guard let resolvedHost else { throw ValidationError("no host: set POSTHOG_HOST or pass --host") }
         guard let key, !key.isEmpty else { throw ValidationError("no project API key: set POSTHOG_API_KEY (or pass --api-key)") }
         guard resolvedHost.hasPrefix("http://") || resolvedHost.hasPrefix("https://") else {
             throw ValidationError("--host must start with http:// or https:// (got \(resolvedHost))")

@@ -114,7 +114,11 @@ public struct RowReader {
             case .ndjson(var reader):
                 defer { backend = .ndjson(reader) }
                 while let line = try reader.next() {
-                    if line.bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
+                    if let first = line.bytes.first, first != 0x20 && first != 0x09 {
+                        // The common case: a line that starts with its JSON.
+                    } else if line.bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) {
+                        continue
+                    }
                     do {
                         let value = try JSONParser.parse(line.bytes)
                         guard case .object(let object) = value else {

@@ -112,15 +112,14 @@ public struct MessageBuilder: Sendable {
             properties["$group_set"] = .object(groupSet)
         }
 
+        // A valid source uuid is kept; otherwise the id is derived from the content, so a repeated
+        // import sends the same one. (The placeholder only avoids generating a random id.)
+        let source = mapping.uuid.value(in: row)?.stringValue.flatMap { EventUUID.normalized($0) }
         var event = PostHogEvent(
-            event: eventName, distinctId: distinctId, properties: properties, timestamp: timestamp, uuid: nil, set: set, setOnce: setOnce)
-        var sourceUUID = false
-        if let text = mapping.uuid.value(in: row)?.stringValue, let normalized = EventUUID.normalized(text) {
-            event.uuid = normalized
-            sourceUUID = true
-        } else {
-            event.uuid = EventUUID.deterministic(for: event)
-        }
+            event: eventName, distinctId: distinctId, properties: properties, timestamp: timestamp,
+            uuid: source ?? "00000000-0000-0000-0000-000000000000", set: set, setOnce: setOnce)
+        if source == nil { event.uuid = EventUUID.deterministic(for: event) }
+        let sourceUUID = source != nil
         return .message(ImportMessage(event: event, kind: resolvedKind, sourceUUID: sourceUUID))
     }
 

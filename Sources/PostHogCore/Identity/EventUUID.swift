@@ -4,25 +4,33 @@
 /// every id is checked here before it is sent.
 public enum EventUUID {
     /// Whether `text` is a UUID in the 8-4-4-4-12 hexadecimal form (either case).
-    public static func isValid(_ text: some StringProtocol) -> Bool {
-        let utf8 = text.utf8
-        guard utf8.count == 36 else { return false }
-        var i = 0
-        for c in utf8 {
+    public static func isValid(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { check($0) != nil }
+    }
+
+    /// Checks the 8-4-4-4-12 form; returns whether any letter is uppercase, or nil when invalid.
+    static func check(_ utf8: UnsafeBufferPointer<UInt8>) -> Bool? {
+        guard utf8.count == 36 else { return nil }
+        var upper = false
+        for i in 0..<36 {
+            let c = utf8[i]
             if i == 8 || i == 13 || i == 18 || i == 23 {
-                if c != UInt8(ascii: "-") { return false }
+                if c != UInt8(ascii: "-") { return nil }
+            } else if c >= 0x41 && c <= 0x46 {
+                upper = true
             } else if !Self.isHex(c) {
-                return false
+                return nil
             }
-            i += 1
         }
-        return true
+        return upper
     }
 
     /// The lowercase form of a valid UUID, or nil when `text` is not one.
-    public static func normalized(_ text: some StringProtocol) -> String? {
-        guard isValid(text) else { return nil }
-        return text.lowercased()
+    public static func normalized(_ text: String) -> String? {
+        var copy = text
+        guard let upper = copy.withUTF8({ check($0) }) else { return nil }
+        return upper ? text.lowercased() : text
     }
 
     @inline(__always)

@@ -282,13 +282,6 @@ private struct Cursor {
     }
 
     static func makeString(_ bytes: UnsafeBufferPointer<UInt8>, at offset: Int) throws(JSONParseError) -> String {
-        // ASCII is by far the common case and needs no validation.
-        var ascii = true
-        for b in bytes where b >= 0x80 {
-            ascii = false
-            break
-        }
-        if ascii { return String(decoding: bytes, as: UTF8.self) }
         guard let s = String(validating: bytes, as: UTF8.self) else {
             throw JSONParseError(offset: offset, reason: "invalid UTF-8 in string")
         }
