@@ -101,7 +101,66 @@ enum Bench {
         ])
     }
 
+    /// Local flag evaluation over a vector set: per evaluation (every case), and all flags per
+    /// subject, with definitions padded to `--all-flags-count` flags by renamed copies.
     static func flags(_ args: [String]) throws {
-        emit(["mode": "flags", "error": "flag evaluation is not built yet"])
+        guard let directory = option(args, "--vectors") else {
+            FileHandle.standardError.write(Data("flags needs --vectors DIR\n".utf8))
+            exit(2)
+        }
+        let repeats = Int(option(args, "--repeat") ?? "") ?? 5
+        let definitionsJSON = try JSONParser.parse(Array(try Data(contentsOf: URL(fileURLWithPath: directory + "/definitions.json"))))
+        let evaluator = FlagEvaluator(definitions: try FlagDefinitions(json: definitionsJSON))
+        let cases: [(String, FlagSubject)] = try String(contentsOfFile: directory + "/cases.jsonl", encoding: .utf8)
+            .split(separator: "\n").map { line in
+                let c = try JSONParser.parse(String(line))
+                var groupProperties: [String: [String: JSONValue]] = [:]
+                for (k, v) in c["group_properties"]?.objectValue ?? [:] { groupProperties[k] = v.objectValue ?? [:] }
+                let subject = FlagSubject(
+                    distinctId: c["distinct_id"]?.stringValue ?? "", groups: (c["groups"]?.objectValue ?? [:]).compactMapValues(\.stringValue),
+                    personProperties: c["person_properties"]?.objectValue ?? [:], groupProperties: groupProperties,
+                    deviceId: c["device_id"]?.stringValue)
+                return (c["flag_key"]?.stringValue ?? "", subject)
+            }
+        let now = Date()
+        let clock = ContinuousClock()
+        var best = Double.infinity
+        var decided = 0
+        for _ in 0..<repeats {
+            decided = 0
+            let start = clock.now
+            for (key, subject) in cases where evaluator.evaluate(key, for: subject, now: now)?.value != nil { decided += 1 }
+            best = min(best, seconds(clock.now - start))
+        }
+        // All flags for one subject, with the definitions padded to N flags.
+        let target = Int(option(args, "--all-flags-count") ?? "") ?? 100
+        var padded = definitionsJSON
+        if case .object(var object) = definitionsJSON, var flags = object["flags"]?.arrayValue {
+            let originals = flags
+            var copy = 0
+            while flags.count < target {
+                if case .object(var flag) = originals[copy % originals.count] {
+                    flag["key"] = .string("\(flag["key"]?.stringValue ?? "flag")-copy-\(copy)")
+                    flags.append(.object(flag))
+                }
+                copy += 1
+            }
+            object["flags"] = .array(flags)
+            padded = .object(object)
+        }
+        let paddedEvaluator = FlagEvaluator(definitions: try FlagDefinitions(json: padded))
+        var subjects: [String: FlagSubject] = [:]
+        for (_, subject) in cases where subjects[subject.distinctId] == nil { subjects[subject.distinctId] = subject }
+        var bestAll = Double.infinity
+        for _ in 0..<repeats {
+            let start = clock.now
+            for subject in subjects.values { _ = paddedEvaluator.evaluateAll(for: subject, now: now) }
+            bestAll = min(bestAll, seconds(clock.now - start))
+        }
+        emit([
+            "mode": "flags", "cases": .int(Int64(cases.count)), "decided": .int(Int64(decided)),
+            "per_evaluation_us": .double(best / Double(cases.count) * 1e6), "all_flags_count": .int(Int64(paddedEvaluator.flagKeys.count)),
+            "all_flags_subjects": .int(Int64(subjects.count)), "all_flags_us": .double(bestAll / Double(max(1, subjects.count)) * 1e6),
+        ])
     }
 }

@@ -170,8 +170,8 @@ struct ImportCommand: AsyncParsableCommand {
         let signals = Task {
             let signal = await SignalWaiter.wait()
             if !Task.isCancelled {
-                FileHandle.standardError.write(Data("\nhogport: signal \(signal): stopping; waiting for in-flight batches, then saving the checkpoint\n".utf8))
-                work.cancel()
+                FileHandle.standardError.write(Data("\nhogport: signal \(signal): stopping after the batches in flight, then saving the checkpoint (a second signal quits at once; the checkpoint stays consistent)\n".utf8))
+                pipeline.requestStop()
             }
         }
         let ticker = Task {

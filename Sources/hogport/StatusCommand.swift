@@ -41,9 +41,8 @@ struct StatusCommand: ParsableCommand {
         print("job:      \(job?.status ?? "unknown") (started \(job?.created ?? "?"), updated \(job?.updated ?? "?"))")
         if let error = job?.lastError { print("last error: \(error)") }
         for f in files {
-            let percent = f.identity.size > 0 ? min(100, Int(Double(f.offset) / Double(f.identity.size) * 100)) : 0
-            let state = f.done ? "done" : "line \(f.line)"
-            print("  \(f.identity.path): \(state); rows \(f.counts.rows), sent \(f.counts.sent), rejected \(f.counts.rejected), skipped \(f.counts.skipped)" + (f.done ? "" : " (~\(percent)% of bytes)"))
+            let state = f.done ? "done" : "committed through line \(f.line) (byte \(f.offset) of the decoded stream)"
+            print("  \(f.identity.path): \(state); rows \(f.counts.rows), sent \(f.counts.sent), rejected \(f.counts.rejected), skipped \(f.counts.skipped)")
         }
         print("total:    rows \(total.rows), sent \(total.sent), rejected \(total.rejected), skipped \(total.skipped)")
     }

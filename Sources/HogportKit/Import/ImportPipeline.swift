@@ -17,6 +17,13 @@ public final class ImportPipeline: Sendable {
     let logger: Logger
     let sleep: @Sendable (Duration) async throws -> Void
     private let live = Mutex(ImportProgress())
+    private let stopRequested = Mutex(false)
+
+    /// Asks a running import to stop gracefully: it stops reading, waits for the batches in
+    /// flight, commits them, and ends with ``ImportError/Kind/interrupted``.
+    public func requestStop() {
+        stopRequested.withLock { $0 = true }
+    }
 
     /// - Parameters:
     ///   - transport: where batches go; nil only for dry runs.
@@ -312,6 +319,11 @@ public final class ImportPipeline: Sendable {
                     var sinceUpdate = 0
                     while let row = try reader.next() {
                         if Task.isCancelled { throw ImportError(.interrupted, "interrupted") }
+                        if stopRequested.withLock({ $0 }) {
+                            // Rows read but not yet sent stay uncommitted; the next run sends them.
+                            while let outcome = try await group.next() { try handle(outcome) }
+                            throw ImportError(.interrupted, "stopped on request after the batches in flight")
+                        }
                         if let limit = config.limit, rowsThisRun >= limit { break fileLoop }
                         rowsThisRun += 1
                         summary.counts.rows += 1

@@ -1,0 +1,39 @@
+/// Compiled definitions, shared by every copy of a ``FlagEvaluator``.
+final class FlagProgram: Sendable {
+    let definitions: FlagDefinitions
+    /// One entry per distinct key, in first-appearance order, holding the last definition of that key.
+    let flags: [CompiledFlag]
+    let indexByKey: [String: Int]
+    /// The dynamic cohorts; filters refer to them by position.
+    let cohorts: [CohortGroup]
+    /// How many distinct property names the filters read (slots of a ``PropertyLookupCache``).
+    let propertySlotCount: Int
+
+    init(definitions: FlagDefinitions) {
+        self.definitions = definitions
+        var index: [String: Int] = [:]
+        var order: [FlagDefinition] = []
+        for definition in definitions.flags {
+            if let existing = index[definition.key] {
+                order[existing] = definition
+            } else {
+                index[definition.key] = order.count
+                order.append(definition)
+            }
+        }
+        let cohortIDs = Array(definitions.cohorts.keys)
+        var cohortIndex: [String: Int] = [:]
+        for (position, id) in cohortIDs.enumerated() { cohortIndex[id] = position }
+
+        var compiler = FlagCompiler(definitions: definitions, flagIndexByKey: index, cohortIndexByID: cohortIndex)
+        cohorts = cohortIDs.map { CohortGroup(definitions.cohorts[$0]!, compiler: &compiler) }
+        flags = order.map { CompiledFlag($0, compiler: &compiler) }
+        indexByKey = index
+        propertySlotCount = compiler.propertySlots.count
+    }
+
+    @inline(__always)
+    func flag(forKey key: String) -> CompiledFlag? {
+        indexByKey[key].map { flags[$0] }
+    }
+}
