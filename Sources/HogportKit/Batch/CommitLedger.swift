@@ -4,18 +4,8 @@
 /// Units are added in input order: batches (pending until acknowledged) and settled stretches
 /// (rejected or skipped rows, file ends). Completing a batch releases the longest settled prefix.
 public struct CommitLedger: Sendable {
-    /// Per-file count changes carried by a unit.
-    public struct Delta: Sendable, Equatable {
-        public var rows = 0
-        public var sent = 0
-        public var rejected = 0
-        public var skipped = 0
-        public var kinds: [MessageKind: Int] = [:]
-
-        public init() {}
-
-        var isEmpty: Bool { rows == 0 && sent == 0 && rejected == 0 && skipped == 0 && kinds.isEmpty }
-    }
+    /// Per-file count changes carried by a unit: the same counters as a file's progress.
+    public typealias Delta = ImportCounts
 
     /// What a commit releases: per file, the furthest position and the counts to add.
     public struct Release: Sendable, Equatable {
@@ -60,7 +50,7 @@ public struct CommitLedger: Sendable {
         {
             // Merge into the trailing settled unit.
             units[last].position = position
-            units[last].deltas[position.fileIndex, default: Delta()].merge(delta)
+            units[last].deltas[position.fileIndex, default: Delta()].add(delta)
         } else {
             units.append(Unit(id: nil, done: true, position: position, deltas: [position.fileIndex: delta], finishesFile: nil))
         }
@@ -77,7 +67,7 @@ public struct CommitLedger: Sendable {
     public mutating func complete(_ id: Int, delta: Delta) -> Release {
         if let index = units[head...].firstIndex(where: { $0.id == id }) {
             units[index].done = true
-            if let file = units[index].position?.fileIndex { units[index].deltas[file, default: Delta()].merge(delta) }
+            if let file = units[index].position?.fileIndex { units[index].deltas[file, default: Delta()].add(delta) }
         }
         return release()
     }
@@ -87,7 +77,7 @@ public struct CommitLedger: Sendable {
         while head < units.count && units[head].done {
             let unit = units[head]
             if let position = unit.position { release.positions[position.fileIndex] = position }
-            for (file, delta) in unit.deltas where !delta.isEmpty { release.deltas[file, default: Delta()].merge(delta) }
+            for (file, delta) in unit.deltas where delta != Delta() { release.deltas[file, default: Delta()].add(delta) }
             if let file = unit.finishesFile { release.finishedFiles.insert(file) }
             head += 1
         }
@@ -96,15 +86,5 @@ public struct CommitLedger: Sendable {
             head = 0
         }
         return release
-    }
-}
-
-extension CommitLedger.Delta {
-    mutating func merge(_ other: Self) {
-        rows += other.rows
-        sent += other.sent
-        rejected += other.rejected
-        skipped += other.skipped
-        for (kind, n) in other.kinds { kinds[kind, default: 0] += n }
     }
 }

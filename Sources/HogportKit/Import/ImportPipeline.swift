@@ -158,13 +158,7 @@ public final class ImportPipeline: Sendable {
                     p.line = position.line
                     p.offset = position.endOffset
                 }
-                if let delta = release.deltas[file] {
-                    p.counts.rows += delta.rows
-                    p.counts.sent += delta.sent
-                    p.counts.rejected += delta.rejected
-                    p.counts.skipped += delta.skipped
-                    for (k, n) in delta.kinds { p.counts.kinds[k, default: 0] += n }
-                }
+                if let delta = release.deltas[file] { p.counts.add(delta) }
                 if release.finishedFiles.contains(file) { p.done = true }
                 progressByFile[file] = p
                 changed.append(p)

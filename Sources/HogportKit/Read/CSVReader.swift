@@ -2,12 +2,7 @@
 /// inside quotes, `\r\n` or `\n` record ends, a UTF-8 byte-order mark. Memory is bounded by one
 /// chunk plus the longest record.
 public struct CSVReader {
-    private var source: any ByteSource
-    private var buffer: [UInt8] = []
-    private var position = 0
-    private var atEnd = false
-    private var started = false
-    private var bufferOffset: Int64 = 0
+    private var window: ByteWindow
     private var line = 1
     private var scratch: [UInt8] = []
     public let name: String
@@ -38,25 +33,25 @@ public struct CSVReader {
     }
 
     public init(source: any ByteSource, name: String) {
-        self.source = source
+        window = ByteWindow(source: source, name: name)
         self.name = name
     }
 
-    public var rawOffset: Int64 { source.rawOffset }
+    public var rawOffset: Int64 { window.source.rawOffset }
 
     /// The next record; nil at the end. A malformed record comes back as `.failure`, and the
     /// reader resumes at the next line.
     public mutating func next() throws(InputError) -> Result<Record, RecordError>? {
         while true {
-            if position >= buffer.count && atEnd { return nil }
-            if let result = parseRecord(final: atEnd) { return result }
-            try fill()
+            if window.position >= window.buffer.count && window.atEnd { return nil }
+            if let result = parseRecord(final: window.atEnd) { return result }
+            try window.fill(limit: maximumRecordBytes, what: "a record (an unclosed quote?)")
         }
     }
 
     /// Skips to `offset` (a record start recorded by a checkpoint).
     public mutating func skip(toOffset offset: Int64, line targetLine: Int) throws(InputError) {
-        while bufferOffset + Int64(position) < offset {
+        while window.bufferOffset + Int64(window.position) < offset {
             guard let result = try next() else {
                 throw InputError(file: name, offset: offset, reason: "the file is shorter than its checkpoint says (it changed since?)")
             }
@@ -72,55 +67,37 @@ public struct CSVReader {
         line = targetLine
     }
 
-    private mutating func fill() throws(InputError) {
-        if position > 0 {
-            bufferOffset += Int64(position)
-            buffer.removeFirst(position)
-            position = 0
-        }
-        if buffer.count > maximumRecordBytes {
-            throw InputError(file: name, offset: bufferOffset, reason: "a record is longer than \(maximumRecordBytes) bytes (an unclosed quote?)")
-        }
-        let n = try source.read(into: &buffer, count: 256 * 1024)
-        if !started {
-            started = true
-            if buffer.count >= 3 && buffer[0] == 0xEF && buffer[1] == 0xBB && buffer[2] == 0xBF {
-                position = 3
-            }
-        }
-        if n == 0 { atEnd = true }
-    }
 
-    /// Parses one record starting at `position`; nil when the buffer ends first and more input
+    /// Parses one record starting at `window.position`; nil when the window.buffer ends first and more input
     /// may follow.
     private mutating func parseRecord(final: Bool) -> Result<Record, RecordError>? {
         let quote = UInt8(ascii: "\"")
         let cr = UInt8(ascii: "\r")
         let lf = UInt8(ascii: "\n")
         var fields: [String] = []
-        var i = position
-        let start = position
+        var i = window.position
+        let start = window.position
         var lines = 0
-        let count = buffer.count
+        let count = window.buffer.count
         func finish(_ end: Int, next: Int) -> Result<Record, RecordError> {
             let record = Record(
-                fields: fields, line: line, offset: bufferOffset + Int64(start), endOffset: bufferOffset + Int64(next),
-                raw: buffer[start..<end])
+                fields: fields, line: line, offset: window.bufferOffset + Int64(start), endOffset: window.bufferOffset + Int64(next),
+                raw: window.buffer[start..<end])
             line += lines + 1
-            position = next
+            window.position = next
             return .success(record)
         }
         while true {
             // One field.
-            if i < count && buffer[i] == quote {
+            if i < count && window.buffer[i] == quote {
                 scratch.removeAll(keepingCapacity: true)
                 i += 1
                 var closed = false
                 while i < count {
-                    let b = buffer[i]
+                    let b = window.buffer[i]
                     if b == quote {
                         if i + 1 < count {
-                            if buffer[i + 1] == quote {
+                            if window.buffer[i + 1] == quote {
                                 scratch.append(quote)
                                 i += 2
                                 continue
@@ -142,11 +119,11 @@ public struct CSVReader {
                 }
                 if !closed {
                     if !final { return nil }
-                    let raw = buffer[start..<count]
-                    var error = RecordError(line: line, offset: bufferOffset + Int64(start), reason: "unterminated quoted field", raw: raw)
+                    let raw = window.buffer[start..<count]
+                    var error = RecordError(line: line, offset: window.bufferOffset + Int64(start), reason: "unterminated quoted field", raw: raw)
                     line += lines + 1
-                    position = count
-                    error.endOffset = bufferOffset + Int64(count)
+                    window.position = count
+                    error.endOffset = window.bufferOffset + Int64(count)
                     return .failure(error)
                 }
                 fields.append(String(decoding: scratch, as: UTF8.self))
@@ -155,7 +132,7 @@ public struct CSVReader {
                     if !final { return nil }
                     return finish(i, next: i)
                 }
-                let b = buffer[i]
+                let b = window.buffer[i]
                 if b == delimiter {
                     i += 1
                     continue
@@ -163,39 +140,39 @@ public struct CSVReader {
                 if b == lf { return finish(i, next: i + 1) }
                 if b == cr {
                     if i + 1 < count {
-                        if buffer[i + 1] == lf { return finish(i, next: i + 2) }
+                        if window.buffer[i + 1] == lf { return finish(i, next: i + 2) }
                     } else if !final {
                         return nil
                     }
                     return finish(i, next: i + 1)
                 }
                 // Junk after a closing quote: report the record and resume at the next line.
-                guard let newline = buffer[i...].firstIndex(of: lf) else {
+                guard let newline = window.buffer[i...].firstIndex(of: lf) else {
                     if !final { return nil }
-                    var error = RecordError(line: line, offset: bufferOffset + Int64(start), reason: "unexpected character after a closing quote", raw: buffer[start..<count])
-                    position = count
-                    error.endOffset = bufferOffset + Int64(count)
+                    var error = RecordError(line: line, offset: window.bufferOffset + Int64(start), reason: "unexpected character after a closing quote", raw: window.buffer[start..<count])
+                    window.position = count
+                    error.endOffset = window.bufferOffset + Int64(count)
                     return .failure(error)
                 }
                 var error = RecordError(
-                    line: line, offset: bufferOffset + Int64(start), reason: "unexpected character after a closing quote (column \(fields.count))",
-                    raw: buffer[start..<newline])
+                    line: line, offset: window.bufferOffset + Int64(start), reason: "unexpected character after a closing quote (column \(fields.count))",
+                    raw: window.buffer[start..<newline])
                 line += lines + 1
-                position = newline + 1
-                error.endOffset = bufferOffset + Int64(newline + 1)
+                window.position = newline + 1
+                error.endOffset = window.bufferOffset + Int64(newline + 1)
                 return .failure(error)
             }
             // An unquoted field: up to a delimiter or a record end.
             let fieldStart = i
             while i < count {
-                let b = buffer[i]
+                let b = window.buffer[i]
                 if b == delimiter || b == lf || b == cr { break }
                 i += 1
             }
             if i >= count && !final { return nil }
-            fields.append(String(decoding: buffer[fieldStart..<i], as: UTF8.self))
+            fields.append(String(decoding: window.buffer[fieldStart..<i], as: UTF8.self))
             if i >= count { return finish(i, next: i) }
-            let b = buffer[i]
+            let b = window.buffer[i]
             if b == delimiter {
                 i += 1
                 if i >= count && final {
@@ -207,7 +184,7 @@ public struct CSVReader {
             if b == lf { return finish(i, next: i + 1) }
             // b == cr
             if i + 1 < count {
-                return buffer[i + 1] == lf ? finish(i, next: i + 2) : finish(i, next: i + 1)
+                return window.buffer[i + 1] == lf ? finish(i, next: i + 2) : finish(i, next: i + 1)
             }
             if !final { return nil }
             return finish(i, next: i + 1)

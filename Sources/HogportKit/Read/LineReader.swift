@@ -4,13 +4,7 @@
 /// A UTF-8 byte-order mark at the start is skipped; `\r\n` and `\n` both end a line; a last line
 /// without a newline is still a line.
 public struct LineReader {
-    private var source: any ByteSource
-    private var buffer: [UInt8] = []
-    private var position = 0
-    private var atEnd = false
-    private var started = false
-    /// Byte offset (in the decoded stream) of `buffer[0]`.
-    private var bufferOffset: Int64 = 0
+    private var window: ByteWindow
     /// The 1-based number of the line last returned.
     public private(set) var lineNumber = 0
     /// The longest line accepted; a longer one is an error rather than unbounded memory.
@@ -30,45 +24,45 @@ public struct LineReader {
     }
 
     public init(source: any ByteSource, name: String) {
-        self.source = source
+        window = ByteWindow(source: source, name: name)
         self.name = name
     }
 
     /// Bytes of the underlying file read so far (compressed bytes for gzip), for progress.
-    public var rawOffset: Int64 { source.rawOffset }
+    public var rawOffset: Int64 { window.source.rawOffset }
 
     /// The next line, or nil at the end.
     public mutating func next() throws(InputError) -> Line? {
         while true {
-            if let newline = buffer[position...].firstIndex(of: UInt8(ascii: "\n")) {
+            if let newline = window.buffer[window.position...].firstIndex(of: UInt8(ascii: "\n")) {
                 var end = newline
-                if end > position && buffer[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+                if end > window.position && window.buffer[end - 1] == UInt8(ascii: "\r") { end -= 1 }
                 let line = Line(
-                    bytes: buffer[position..<end], number: lineNumber + 1, offset: bufferOffset + Int64(position),
-                    endOffset: bufferOffset + Int64(newline + 1))
-                position = newline + 1
+                    bytes: window.buffer[window.position..<end], number: lineNumber + 1, offset: window.bufferOffset + Int64(window.position),
+                    endOffset: window.bufferOffset + Int64(newline + 1))
+                window.position = newline + 1
                 lineNumber += 1
                 return line
             }
-            if atEnd {
-                guard position < buffer.count else { return nil }
-                var end = buffer.count
-                if buffer[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+            if window.atEnd {
+                guard window.position < window.buffer.count else { return nil }
+                var end = window.buffer.count
+                if window.buffer[end - 1] == UInt8(ascii: "\r") { end -= 1 }
                 let line = Line(
-                    bytes: buffer[position..<end], number: lineNumber + 1, offset: bufferOffset + Int64(position),
-                    endOffset: bufferOffset + Int64(buffer.count))
-                position = buffer.count
+                    bytes: window.buffer[window.position..<end], number: lineNumber + 1, offset: window.bufferOffset + Int64(window.position),
+                    endOffset: window.bufferOffset + Int64(window.buffer.count))
+                window.position = window.buffer.count
                 lineNumber += 1
                 return line
             }
-            try fill()
+            try window.fill(limit: maximumLineBytes, what: "a line")
         }
     }
 
     /// Skips whole lines until `offset` (a line start recorded by a checkpoint), counting them,
     /// so a resumed read continues where the last one stopped.
     public mutating func skip(toOffset offset: Int64, lineNumber targetLine: Int) throws(InputError) {
-        while bufferOffset + Int64(position) < offset {
+        while window.bufferOffset + Int64(window.position) < offset {
             guard let line = try next() else {
                 throw InputError(file: name, offset: offset, reason: "the file is shorter than its checkpoint says (it changed since?)")
             }
@@ -79,23 +73,4 @@ public struct LineReader {
         lineNumber = targetLine
     }
 
-    private mutating func fill() throws(InputError) {
-        // Drop consumed bytes before reading more, so memory stays bounded.
-        if position > 0 {
-            bufferOffset += Int64(position)
-            buffer.removeFirst(position)
-            position = 0
-        }
-        if buffer.count > maximumLineBytes {
-            throw InputError(file: name, offset: bufferOffset, reason: "a line is longer than \(maximumLineBytes) bytes")
-        }
-        let n = try source.read(into: &buffer, count: 256 * 1024)
-        if !started {
-            started = true
-            if buffer.count >= 3 && buffer[0] == 0xEF && buffer[1] == 0xBB && buffer[2] == 0xBF {
-                position = 3
-            }
-        }
-        if n == 0 { atEnd = true }
-    }
 }

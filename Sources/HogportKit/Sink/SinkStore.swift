@@ -30,7 +30,7 @@ public final class SinkStore: Sendable {
         self.path = path
     }
 
-    /// One event ready to store.
+    /// One event as the sink stores it (and reads it back).
     public struct Row: Sendable, Equatable {
         public var uuid: String
         public var event: String
@@ -66,16 +66,8 @@ public final class SinkStore: Sendable {
         }
     }
 
-    /// A stored event.
-    public struct StoredEvent: Sendable, Equatable {
-        public var uuid: String
-        public var event: String
-        public var distinctId: String
-        public var timestamp: Timestamp
-        public var properties: [String: JSONValue]
-        public var historical: Bool
-        public var sentAt: String?
-    }
+    /// A stored event: the same fields as what is inserted.
+    public typealias StoredEvent = Row
 
     /// Every stored event in arrival order (for tests and the demo; not for large stores).
     public func allEvents() throws -> [StoredEvent] {

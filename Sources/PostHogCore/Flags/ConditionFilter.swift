@@ -27,7 +27,7 @@ enum ConditionFilter: Sendable {
         }
         switch object["type"] {
         case .string("cohort")?:
-            let op = object["operator"].flatMap { $0.isPythonTruthy ? $0 : nil } ?? .string("exact")
+            let op = object["operator"]?.ifTruthy ?? .string("exact")
             let valid = op == .string("exact") || op == .string("in") || op == .string("not_in")
             let id = (object["value"] ?? .null).pythonString
             self = .cohort(CohortReference(

@@ -57,6 +57,11 @@ extension EvaluationRun {
             setCachedValue(key, nil)
             throw .inconclusive(.unresolvedDependency)
         }
+        // Chains that lead back to a flag being evaluated make the SDK recurse until Python raises
+        // RecursionError (the server never sends such chains; it marks cycles with an empty chain).
+        if dependencyStack.contains(index) { throw .malformed }
+        dependencyStack.append(index)
+        defer { dependencyStack.removeLast() }
         do throws(EvaluationError) {
             if flag.filtersMalformed { throw .malformed }
             let bucketing: String

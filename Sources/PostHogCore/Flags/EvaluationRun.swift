@@ -37,6 +37,8 @@ struct EvaluationRun {
     var cohortStack: [Int] = []
     /// Person property values shared by the flags of one `evaluateAll` call.
     var personCache: PropertyLookupCache?
+    /// Dependencies being evaluated (by position), to stop a chain that leads back to itself.
+    var dependencyStack: [Int] = []
 
     /// A run over `subject`, which must outlive the run.
     init(program: FlagProgram, subject: UnsafePointer<FlagSubject>, now: Int64) {

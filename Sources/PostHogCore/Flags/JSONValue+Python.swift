@@ -13,6 +13,12 @@ extension JSONValue {
         }
     }
 
+    /// Python's `value or default`: this value when truthy, else `nil` (so that `?? default` applies).
+    var ifTruthy: JSONValue? {
+        // Spelled out: a bare `nil` next to a JSONValue would become `.null` through its nil literal.
+        isPythonTruthy ? Optional.some(self) : Optional.none
+    }
+
     /// Python `==` between JSON-decoded values (`1 == 1.0 == True`; strings by code point).
     func pythonEquals(_ other: JSONValue) -> Bool {
         switch (self, other) {

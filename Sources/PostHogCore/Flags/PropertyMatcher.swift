@@ -75,7 +75,7 @@ final class PropertyMatcher: Sendable {
         default: key = .neverPresent
         }
         let value = filter["value"] ?? .null
-        let op = filter["operator"].flatMap { $0.isPythonTruthy ? $0 : nil } ?? .string("exact")
+        let op = filter["operator"]?.ifTruthy ?? .string("exact")
         guard case .string(let name) = op else {
             operation = .unknownOperator
             return

@@ -97,7 +97,11 @@ enum PythonDateTime {
         guard let date = reader.parseDate(length: separator) else { return nil }
         var time = ParsedTime()
         if length > separator {
-            guard let parsed = reader.parseTime(from: separator + 1, length: length - separator - 1) else { return nil }
+            // The separator may be any character: skip all of its UTF-8 bytes, judged by the lead byte.
+            let lead = reader.at(separator)
+            let width = lead & 0x80 == 0 ? 1 : (lead & 0xF0 == 0xE0 ? 3 : (lead & 0xF0 == 0xF0 ? 4 : 2))
+            let start = separator + width
+            guard let parsed = reader.parseTime(from: start, length: length - start) else { return nil }
             time = parsed
         }
         guard (1...9999).contains(date.year), (1...12).contains(date.month),
