@@ -52,7 +52,11 @@ struct FlagsEvalCommand: AsyncParsableCommand {
     func run() async throws {
         let json: JSONValue
         if let snapshot {
-            json = try FlagSnapshot(directory: snapshot).readDefinitions()
+            do {
+                json = try FlagSnapshot(directory: snapshot).readDefinitions()
+            } catch {
+                throw CommandFailure(message: "\(error)", code: ExitCodes.unreadableInput)
+            }
         } else {
             let path = definitions!
             guard let data = FileManager.default.contents(atPath: path) else {
@@ -64,7 +68,12 @@ struct FlagsEvalCommand: AsyncParsableCommand {
                 throw CommandFailure(message: "\(path): \(error)", code: ExitCodes.unreadableInput)
             }
         }
-        let runner = try FlagBatchEvaluator(definitions: json)
+        let runner: FlagBatchEvaluator
+        do {
+            runner = try FlagBatchEvaluator(definitions: json)
+        } catch {
+            throw CommandFailure(message: "\(snapshot ?? definitions ?? ""): not flag definitions: \(error)", code: ExitCodes.unreadableInput)
+        }
         if let input {
             let handle: FileHandle
             if input == "-" {

@@ -20,22 +20,36 @@ public struct FileIdentity: Sendable, Equatable {
         }
         let size = (attributes[.size] as? NSNumber)?.int64Value ?? 0
         let modified = Int64(((attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0) * 1000)
+        return FileIdentity(path: path, size: size, modified: modified, headHash: try headHash(of: path, bytes: headBytes))
+    }
+
+    /// How many leading bytes the head hash covers.
+    public static let headBytes = 64 * 1024
+
+    /// The SHA-1 (hex) of the first `bytes` bytes of `path` (fewer if the file is shorter).
+    static func headHash(of path: String, bytes: Int) throws(InputError) -> String {
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw InputError(file: path, offset: 0, reason: "cannot open for reading")
         }
         defer { try? handle.close() }
-        let head = (try? handle.read(upToCount: 64 * 1024)) ?? Data()
-        let hash = SHA1.hash(Array(head)).map { String($0, radix: 16).leftPadded(2) }.joined()
-        return FileIdentity(path: path, size: size, modified: modified, headHash: hash)
+        let head = (try? handle.read(upToCount: bytes)) ?? Data()
+        return SHA1.hash(Array(head)).map { String($0, radix: 16).leftPadded(2) }.joined()
     }
 
     /// How `self` (now) relates to `recorded` (an earlier run's identity of the same path).
+    ///
+    /// A file shorter than 64 KiB when recorded has grown (not been replaced) when its first
+    /// `recorded.size` bytes are unchanged, which needs one more read of the file.
     public func compared(to recorded: FileIdentity) -> Change {
         if path == "-" { return .same }
-        if headHash != recorded.headHash { return .replaced }
         if size < recorded.size { return .replaced }
-        if size > recorded.size { return .grown }
-        return .same
+        if headHash == recorded.headHash { return size > recorded.size ? .grown : .same }
+        if size > recorded.size && recorded.size < Self.headBytes,
+            let prefix = try? Self.headHash(of: path, bytes: Int(recorded.size)), prefix == recorded.headHash
+        {
+            return .grown
+        }
+        return .replaced
     }
 
     public enum Change: Sendable, Equatable {

@@ -90,10 +90,21 @@ public struct FlagBatchEvaluator: Sendable {
             do {
                 value = try JSONParser.parse(line)
             } catch {
+                // Answers already computed are written before stopping.
+                if !out.isEmpty { output.write(Data(out)) }
+                out.removeAll()
                 throw LineError(line: lineNumber, reason: error.description)
             }
+            let subject: FlagSubject
+            do {
+                subject = try Self.subject(from: value, line: lineNumber)
+            } catch {
+                if !out.isEmpty { output.write(Data(out)) }
+                out.removeAll()
+                throw error
+            }
             var writer = JSONWriter(capacity: 512, sortedKeys: true)
-            writer.write(answer(for: try Self.subject(from: value, line: lineNumber)))
+            writer.write(answer(for: subject))
             out.append(contentsOf: writer.bytes)
             out.append(UInt8(ascii: "\n"))
             answered += 1

@@ -80,7 +80,10 @@ public struct FlagSnapshot: Sendable {
             case "a"..."z", "A"..."Z", "0"..."9", "-", "_", ".":
                 out.unicodeScalars.append(scalar)
             default:
-                for b in String(scalar).utf8 { out += "%" + String(b, radix: 16, uppercase: true) }
+                for b in String(scalar).utf8 {
+                    let hex = String(b, radix: 16, uppercase: true)
+                    out += "%" + (hex.count == 1 ? "0" + hex : hex)
+                }
             }
         }
         if out.hasPrefix(".") { out = "%2E" + out.dropFirst() }

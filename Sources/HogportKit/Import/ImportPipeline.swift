@@ -108,9 +108,11 @@ public final class ImportPipeline: Sendable {
             if let store, let recorded = try? store.progress(for: path), path != "-" {
                 switch identity.compared(to: recorded.identity) {
                 case .replaced:
-                    throw ImportError(
+                    let error = ImportError(
                         .usage,
                         "\(path) changed since the checkpoint recorded it (different content); use --restart to import everything again, or a new --checkpoint")
+                    try? store.setStatus("failed", error: error.message)
+                    throw error
                 case .grown:
                     var p = recorded
                     p.identity = identity
@@ -173,6 +175,20 @@ public final class ImportPipeline: Sendable {
             }
         }
 
+        // Rows settled (rejected or skipped) while a batch is open belong after that batch's
+        // earlier rows: they ride along with it and are committed only when it is acknowledged.
+        var carry: (position: RowPosition, delta: CommitLedger.Delta)?
+
+        func settle(_ position: RowPosition, _ delta: CommitLedger.Delta) throws(ImportError) {
+            if batcher.isEmpty {
+                try commit(ledger.addSettled(at: position, delta: delta))
+            } else {
+                var combined = carry?.delta ?? CommitLedger.Delta()
+                combined.add(delta)
+                carry = (position, combined)
+            }
+        }
+
         func reject(file: Int, name: String, line: Int, offset: Int64?, endOffset: Int64, reason: String, raw: some Collection<UInt8>) throws(ImportError) {
             summary.counts.rejected += 1
             rejectedThisRun += 1
@@ -188,7 +204,7 @@ public final class ImportPipeline: Sendable {
             var delta = CommitLedger.Delta()
             delta.rows = 1
             delta.rejected = 1
-            try commit(ledger.addSettled(at: RowPosition(fileIndex: file, line: line, endOffset: endOffset), delta: delta))
+            try settle(RowPosition(fileIndex: file, line: line, endOffset: endOffset), delta)
             if config.strict {
                 throw ImportError(.tooManyRejects, "\(name):\(line): \(reason) (--strict stops at the first rejected row)")
             }
@@ -252,9 +268,14 @@ public final class ImportPipeline: Sendable {
                 }
 
                 func dispatch(_ batch: EventBatcher.Batch, rows: [RowRef]) async throws {
-                    guard let end = batch.end else { return }
+                    guard var end = batch.end else { return }
                     var delta = CommitLedger.Delta()
                     delta.rows = batch.events.count
+                    if let carried = carry {
+                        delta.add(carried.delta)
+                        if carried.position.endOffset > end.endOffset { end = carried.position }
+                        carry = nil
+                    }
                     let id = ledger.addBatch(endingAt: end, delta: delta)
                     guard let sender else {
                         // Dry run: nothing is sent; count as if delivered.
@@ -350,7 +371,7 @@ public final class ImportPipeline: Sendable {
                                 var delta = CommitLedger.Delta()
                                 delta.rows = 1
                                 delta.skipped = 1
-                                try commit(ledger.addSettled(at: position, delta: delta))
+                                try settle(position, delta)
                             case .message(let message):
                                 let encoded: EncodedEvent
                                 do throws(PostHogError) {

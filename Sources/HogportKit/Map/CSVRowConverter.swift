@@ -22,6 +22,8 @@ public struct CSVRowConverter: Sendable {
 
     let destinations: [Destination]
     let types: [CSVValueType]
+    /// Where the properties object goes in the row (the mapping's `properties` field).
+    let propertiesKey: String
     public let header: [String]
 
     public static let reservedColumns: Set<String> = ["event", "distinct_id", "timestamp", "uuid", "type", "alias", "group_type", "group_key"]
@@ -38,6 +40,7 @@ public struct CSVRowConverter: Sendable {
             topLevel.insert(path.text)
         }
         self.header = header
+        propertiesKey = mapping.properties.text
         destinations = header.map { name in
             if topLevel.contains(name) { return .top(name) }
             for prefix in ["$set.", "$set_once.", "$group_set."] where name.hasPrefix(prefix) && name.count > prefix.count {
@@ -78,7 +81,7 @@ public struct CSVRowConverter: Sendable {
             }
         }
         if !groups.isEmpty { properties["$groups"] = .object(groups) }
-        row["properties"] = .object(properties)
+        row[propertiesKey] = .object(properties)
         for (name, object) in nested { row[name] = .object(object) }
         return row
     }

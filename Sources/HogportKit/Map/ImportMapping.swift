@@ -94,7 +94,16 @@ public struct ImportMapping: Sendable, Equatable {
         case nil: break
         case .string(let s)?: timestamp = FieldPath(s)
         case .object(let spec)?:
-            if let field = spec["field"]?.stringValue { timestamp = FieldPath(field) }
+            if let unknown = spec.keys.filter({ $0 != "field" && $0 != "format" }).sorted().first {
+                throw MappingError("\(source): unknown key '\(unknown)' in 'timestamp' (known: field, format)")
+            }
+            if let field = spec["field"] {
+                guard let text = field.stringValue, !text.isEmpty else { throw MappingError("\(source): 'timestamp.field' must be a field name") }
+                timestamp = FieldPath(text)
+            }
+            if let format = spec["format"], format.stringValue == nil {
+                throw MappingError("\(source): 'timestamp.format' must be a string")
+            }
             if let name = spec["format"]?.stringValue {
                 guard let format = TimestampFormat(name: name) else {
                     throw MappingError("\(source): unknown timestamp format '\(name)' (auto, iso8601, epoch_s, epoch_ms, epoch_us, epoch_ns, or a %-pattern)")

@@ -47,6 +47,13 @@ public struct MessageBuilder: Sendable {
             }
             break
         }
+        if distinctId == nil && resolvedKind == .groupIdentify,
+            let type = Self.text(row["group_type"]) ?? Self.text(mapping.properties.value(in: row)?["$group_type"]),
+            let key = Self.text(row["group_key"]) ?? Self.text(mapping.properties.value(in: row)?["$group_key"])
+        {
+            // As PostHog's SDKs do for group identify without a person.
+            distinctId = "$\(type)_\(key)"
+        }
         guard let distinctId else {
             throw MappingError("missing distinct_id (looked in \(mapping.distinctId.map(\.text).joined(separator: ", ")))")
         }

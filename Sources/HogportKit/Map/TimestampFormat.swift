@@ -84,13 +84,16 @@ public enum TimestampFormat: Sendable, Equatable {
         case .iso8601: throw MappingError("the timestamp is a number, but the mapping declares ISO-8601")
         case .pattern(let p): throw MappingError("the timestamp is a number, but the mapping declares the pattern '\(p)'")
         }
+        // Years 0001..9999 only: anything else is a unit mix-up, not a time.
+        guard micros > -62_135_596_800e6, micros < 253_402_300_800e6 else {
+            throw MappingError("the timestamp \(exact.map(String.init) ?? String(value)) is out of range (wrong unit?)")
+        }
         if let exact, self == .epochMicroseconds || (self == .auto && abs(value) >= 1e14) {
             return Timestamp(microseconds: exact)
         }
         if let exact, self == .epochMilliseconds || (self == .auto && abs(value) >= 1e11 && abs(value) < 1e14) {
             return Timestamp(microseconds: exact * 1000)
         }
-        guard abs(micros) < 2.5e17 else { throw MappingError("the timestamp \(value) is out of range") }
         return Timestamp(microseconds: Int64(micros.rounded()))
     }
 }

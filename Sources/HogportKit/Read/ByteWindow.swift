@@ -35,12 +35,13 @@ struct ByteWindow {
             throw InputError(file: name, offset: bufferOffset, reason: "\(what) is longer than \(limit) bytes")
         }
         let n = try source.read(into: &buffer, count: 256 * 1024)
-        if !started {
+        if n == 0 { atEnd = true }
+        // The byte-order mark check waits for three bytes (a source may hand over fewer).
+        if !started && (buffer.count >= 3 || atEnd) {
             started = true
             if buffer.count >= 3 && buffer[0] == 0xEF && buffer[1] == 0xBB && buffer[2] == 0xBF {
                 position = 3
             }
         }
-        if n == 0 { atEnd = true }
     }
 }

@@ -63,7 +63,7 @@ public struct AdaptiveConcurrency: Sendable, Equatable {
         let threshold = deviationScale * varianceRTT.squareRoot()
         if limit < maximum, reachedLimit, !hadBackPressure, let current, current <= mean {
             limit += 1
-        } else if limit > 1, hadBackPressure || (current.map { $0 >= mean + threshold } ?? false) {
+        } else if limit > 1, hadBackPressure || (current.map { $0 > mean + threshold } ?? false) {
             limit = max(1, Int(Double(limit) * decreaseRatio))
         }
         if let current {

@@ -38,7 +38,7 @@ enum ConditionFilter: Sendable {
         case .string("flag")?:
             self = .flag(FlagDependency(object, flagIndexByKey: compiler.flagIndexByKey))
         default:
-            self = .property(PropertyMatcher(filter: object, compiler: &compiler))
+            self = .property(compiler.propertyMatcher(for: object))
         }
     }
 }

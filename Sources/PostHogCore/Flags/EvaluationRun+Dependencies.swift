@@ -1,4 +1,7 @@
 extension EvaluationRun {
+    /// How deep dependency evaluations may nest before they count as endless recursion.
+    static let maximumDependencyDepth = 64
+
     /// A `flag_evaluates_to` filter (posthog-python's `evaluate_flag_dependency`).
     ///
     /// The chain's flags are evaluated in order and cached for the rest of this top-level
@@ -57,11 +60,12 @@ extension EvaluationRun {
             setCachedValue(key, nil)
             throw .inconclusive(.unresolvedDependency)
         }
-        // Chains that lead back to a flag being evaluated make the SDK recurse until Python raises
-        // RecursionError (the server never sends such chains; it marks cycles with an empty chain).
-        if dependencyStack.contains(index) { throw .malformed }
-        dependencyStack.append(index)
-        defer { dependencyStack.removeLast() }
+        // A chain that leads back to a flag being evaluated recurses, as in the SDK: each round
+        // may cache more of the chain and end the loop. One that never ends hits Python's
+        // recursion limit (about a hundred levels); the server never sends such chains.
+        if dependencyDepth >= Self.maximumDependencyDepth { throw .malformed }
+        dependencyDepth += 1
+        defer { dependencyDepth -= 1 }
         do throws(EvaluationError) {
             if flag.filtersMalformed { throw .malformed }
             let bucketing: String

@@ -36,9 +36,9 @@ struct EvaluationRun {
     /// Cohorts being matched (by position), innermost last, to stop a cohort that contains itself.
     var cohortStack: [Int] = []
     /// Person property values shared by the flags of one `evaluateAll` call.
-    var personCache: PropertyLookupCache?
-    /// Dependencies being evaluated (by position), to stop a chain that leads back to itself.
-    var dependencyStack: [Int] = []
+    var personCache: PersonPropertyCache?
+    /// How many dependency evaluations are in progress, one inside the other.
+    var dependencyDepth = 0
 
     /// A run over `subject`, which must outlive the run.
     init(program: FlagProgram, subject: UnsafePointer<FlagSubject>, now: Int64) {

@@ -49,12 +49,12 @@ public struct FlagEvaluator: Sendable {
     public func evaluateAll(for subject: FlagSubject, now: Date) -> [String: FlagEvaluation] {
         withUnsafePointer(to: subject) { subject in
             var run = EvaluationRun(program: program, subject: subject, now: Self.microseconds(now))
-            run.personCache = PropertyLookupCache(slotCount: program.propertySlotCount)
-            var results: [String: FlagEvaluation] = [:]
-            results.reserveCapacity(program.flags.count)
-            for flag in program.flags {
+            run.personCache = PersonPropertyCache(
+                valueSlots: program.propertySlotCount, resultSlots: program.propertyFilterCount)
+            var results = program.resultTemplate
+            for (position, flag) in program.flags.enumerated() {
                 run.reset()
-                results[flag.key] = run.evaluate(flag)
+                results.values[program.resultIndices[position]] = run.evaluate(flag)
             }
             return results
         }

@@ -19,11 +19,11 @@ public enum FlagHash {
 
     /// The first 15 hex digits of `SHA1(input)` as an integer.
     public static func prefix60(of input: String) -> UInt64 {
-        var sha = SHA1()
         var input = input
-        input.withUTF8 { sha.update(bytes: UnsafeRawBufferPointer($0)) }
-        let words = sha.digestWords()
-        return ((UInt64(words.0) << 32) | UInt64(words.1)) >> 4
+        return input.withUTF8 { bytes in
+            SHA1.leadingBits(UnsafeRawBufferPointer(bytes), UnsafeRawBufferPointer(start: nil, count: 0),
+                             UnsafeRawBufferPointer(start: nil, count: 0)) >> 4
+        }
     }
 
     /// The bucketing hash of the UTF-8 bytes of `input`.
@@ -34,14 +34,14 @@ public enum FlagHash {
     /// The hash of `prefix` followed by `value` and `suffix`, without building the string.
     /// `prefix` is usually the precomputed UTF-8 of `"<flag key>."`.
     static func value(prefix: [UInt8], value: String, suffix: StaticString = "") -> Double {
-        var sha = SHA1()
-        prefix.withUnsafeBytes { sha.update(bytes: $0) }
         var value = value
-        value.withUTF8 { sha.update(bytes: UnsafeRawBufferPointer($0)) }
-        if suffix.utf8CodeUnitCount > 0 {
-            suffix.withUTF8Buffer { sha.update(bytes: UnsafeRawBufferPointer($0)) }
+        let bits = prefix.withUnsafeBytes { prefix in
+            value.withUTF8 { value in
+                SHA1.leadingBits(
+                    prefix, UnsafeRawBufferPointer(value),
+                    UnsafeRawBufferPointer(start: suffix.utf8Start, count: suffix.utf8CodeUnitCount))
+            }
         }
-        let words = sha.digestWords()
-        return Double(((UInt64(words.0) << 32) | UInt64(words.1)) >> 4) / scale
+        return Double(bits >> 4) / scale
     }
 }

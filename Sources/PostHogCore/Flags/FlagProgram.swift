@@ -6,8 +6,15 @@ final class FlagProgram: Sendable {
     let indexByKey: [String: Int]
     /// The dynamic cohorts; filters refer to them by position.
     let cohorts: [CohortGroup]
-    /// How many distinct property names the filters read (slots of a ``PropertyLookupCache``).
+    /// How many distinct property names the filters read (value slots of a ``PersonPropertyCache``).
     let propertySlotCount: Int
+    /// How many distinct property filters there are (result slots of a ``PersonPropertyCache``).
+    let propertyFilterCount: Int
+    /// A result dictionary with every key, and where each flag's entry sits in it:
+    /// ``FlagEvaluator/evaluateAll(for:now:)`` copies it and fills the values in place, instead
+    /// of hashing every key again. Copies keep the storage layout, so the indices stay valid.
+    let resultTemplate: [String: FlagEvaluation]
+    let resultIndices: [Dictionary<String, FlagEvaluation>.Index]
 
     init(definitions: FlagDefinitions) {
         self.definitions = definitions
@@ -30,6 +37,12 @@ final class FlagProgram: Sendable {
         flags = order.map { CompiledFlag($0, compiler: &compiler) }
         indexByKey = index
         propertySlotCount = compiler.propertySlots.count
+        propertyFilterCount = compiler.propertyMatchers.count
+        var template: [String: FlagEvaluation] = [:]
+        template.reserveCapacity(order.count)
+        for definition in order { template[definition.key] = .inconclusive(.unsupportedDefinition) }
+        resultTemplate = template
+        resultIndices = order.map { template.index(forKey: $0.key)! }
     }
 
     @inline(__always)

@@ -4,6 +4,15 @@ extension PropertyMatcher {
     /// A missing property is `missing_context`, unless the filter value itself is unusable, which
     /// the SDK reports first as `unsupported_definition`.
     func matches(_ scope: PropertyScope, now: Int64) throws(EvaluationError) -> Bool {
+        if let cache = scope.cache {
+            return try cache.result(slot: resultSlot) { () throws(EvaluationError) -> Bool in
+                try matchesUncached(scope, now: now)
+            }
+        }
+        return try matchesUncached(scope, now: now)
+    }
+
+    private func matchesUncached(_ scope: PropertyScope, now: Int64) throws(EvaluationError) -> Bool {
         do throws(EvaluationError) {
             return try match(scope, now: now)
         } catch {

@@ -65,9 +65,12 @@ final class PropertyMatcher: Sendable {
 
     let key: Key
     let operation: Operation
+    /// Where a ``PersonPropertyCache`` keeps this filter's outcome.
+    let resultSlot: Int
 
     /// Compiles `filter` (a JSON object that is not a cohort or flag filter).
-    init(filter: [String: JSONValue], compiler: inout FlagCompiler) {
+    init(filter: [String: JSONValue], resultSlot: Int, compiler: inout FlagCompiler) {
+        self.resultSlot = resultSlot
         let explicitMatching = compiler.explicitMatching
         switch filter["key"] ?? .null {
         case .string(let name): key = .name(name, slot: compiler.slot(forProperty: name))

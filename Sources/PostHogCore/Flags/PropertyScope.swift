@@ -6,10 +6,10 @@ struct PropertyScope {
     let values: [String: JSONValue]
     let injectedKey: StaticString
     let injectedValue: String
-    /// Values already looked up, when the scope is evaluated for many flags.
-    let cache: PropertyLookupCache?
+    /// Values and filter outcomes already computed, when the scope is evaluated for many flags.
+    let cache: PersonPropertyCache?
 
-    static func person(_ subject: FlagSubject, cache: PropertyLookupCache? = nil) -> PropertyScope {
+    static func person(_ subject: FlagSubject, cache: PersonPropertyCache? = nil) -> PropertyScope {
         PropertyScope(
             values: subject.personProperties, injectedKey: "distinct_id", injectedValue: subject.distinctId, cache: cache)
     }

@@ -85,6 +85,34 @@ public struct SHA1: Sendable {
         return sha.finalize()
     }
 
+    /// The first 64 bits of the digest of the concatenation `a + b + c`. Messages of up to 55
+    /// bytes (one block) skip the incremental machinery: flag bucketing hashes such short
+    /// strings on every evaluation.
+    static func leadingBits(
+        _ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer, _ c: UnsafeRawBufferPointer
+    ) -> UInt64 {
+        let total = a.count + b.count + c.count
+        var sha = SHA1()
+        if total <= 55 {
+            var block: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
+            withUnsafeMutableBytes(of: &block) { buffer in
+                let start = buffer.baseAddress!
+                if a.count > 0 { start.copyMemory(from: a.baseAddress!, byteCount: a.count) }
+                if b.count > 0 { (start + a.count).copyMemory(from: b.baseAddress!, byteCount: b.count) }
+                if c.count > 0 { (start + a.count + b.count).copyMemory(from: c.baseAddress!, byteCount: c.count) }
+                buffer[total] = 0x80
+                buffer.storeBytes(of: (UInt64(total) &* 8).bigEndian, toByteOffset: 56, as: UInt64.self)
+            }
+            withUnsafeBytes(of: &block) { sha.compress($0.baseAddress!) }
+            return UInt64(sha.h0) << 32 | UInt64(sha.h1)
+        }
+        sha.update(bytes: a)
+        sha.update(bytes: b)
+        sha.update(bytes: c)
+        let words = sha.digestWords()
+        return UInt64(words.0) << 32 | UInt64(words.1)
+    }
+
     /// The digest as five big-endian words, without allocating.
     func digestWords() -> (UInt32, UInt32, UInt32, UInt32, UInt32) {
         var copy = self

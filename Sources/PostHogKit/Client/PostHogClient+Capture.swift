@@ -26,6 +26,7 @@ extension PostHogClient {
     ) async -> Bool {
         var properties = properties
         if sendFeatureFlags {
+            await featureFlags.waitForFirstLoad()
             let flags = await getAllFlags(distinctId: distinctId, groups: groups ?? [:], onlyEvaluateLocally: featureFlags.current != nil)
             var active: [JSONValue] = []
             for (key, value) in flags.sorted(by: { $0.key < $1.key }) {

@@ -42,14 +42,14 @@ final class FeatureFlags: Sendable {
     /// Starts the first load and the poller (when a secret key is configured).
     func start() {
         guard fetcher != nil else { return }
-        let first = Task { [self] in await self.reload() }
+        let first = Task { [self] in await self.fetchAndApply() }
         let interval = self.interval
         let poller = Task { [weak self] in
             await first.value
             while !Task.isCancelled {
                 try? await Task.sleep(for: interval)
                 guard let self, !Task.isCancelled else { return }
-                await self.reload()
+                await self.fetchAndApply()
             }
         }
         state.withLock {
@@ -71,8 +71,14 @@ final class FeatureFlags: Sendable {
 
     var current: Loaded? { state.withLock { $0.loaded } }
 
-    /// Fetches definitions once and installs them (or clears them, on 401/402).
+    /// Fetches definitions now, after the first load (so an older answer never replaces a newer one).
     func reload() async {
+        await waitForFirstLoad()
+        await fetchAndApply()
+    }
+
+    /// Fetches definitions once and installs them (or clears them, on 401/402).
+    func fetchAndApply() async {
         guard let fetcher else { return }
         let etag = state.withLock { $0.etag }
         switch await fetcher.fetch(etag: etag) {

@@ -101,7 +101,10 @@ struct RemoteFlags: Sendable {
     static func decodePayload(_ value: JSONValue?) -> JSONValue? {
         switch value {
         case nil, .null?: return nil
-        case .string(let text)?: return try? JSONParser.parse(text)
+        case .string(let text)?:
+            // A payload of JSON `null` is no payload, as in local evaluation.
+            guard let decoded = try? JSONParser.parse(text), decoded != .null else { return nil }
+            return decoded
         case let other?: return other
         }
     }
