@@ -30,6 +30,7 @@ struct SendCommand: AsyncParsableCommand {
         let failures = FailureCounter()
         configuration.onError = { error in
             failures.add(error.eventCount)
+            if error.kind == .authentication { failures.markAuthentication() }
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
         }
         let client = PostHogClient(configuration: configuration)
@@ -45,6 +46,7 @@ struct SendCommand: AsyncParsableCommand {
         }
         await client.shutdown()
         print("queued \(sent) events, skipped \(skipped) lines, \(failures.value) failed to deliver")
-        if failures.value > 0 || skipped > 0 { throw ExitCode(1) }
+        if failures.sawAuthentication { throw ExitCode(ExitCodes.authentication) }
+        if failures.value > 0 || skipped > 0 { throw ExitCode(ExitCodes.finishedWithFindings) }
     }
 }

@@ -155,7 +155,15 @@ public final class SQLiteStatement {
             case .null: rc = sqlite3_bind_null(handle, index)
             case .integer(let v): rc = sqlite3_bind_int64(handle, index, v)
             case .real(let v): rc = sqlite3_bind_double(handle, index, v)
-            case .text(let v): rc = sqlite3_bind_text(handle, index, v, -1, csqlite_transient())
+            case .text(let v):
+                // With its length, so text holding NUL bytes is stored whole.
+                var text = v
+                rc = text.withUTF8 { utf8 in
+                    UnsafeRawBufferPointer(utf8).withMemoryRebound(to: CChar.self) {
+                        // An empty string still needs a non-null pointer, or SQLite binds NULL.
+                        $0.isEmpty ? sqlite3_bind_text(handle, index, "", 0, csqlite_transient()) : sqlite3_bind_text(handle, index, $0.baseAddress, Int32($0.count), csqlite_transient())
+                    }
+                }
             case .blob(let v):
                 rc = v.withUnsafeBytes { sqlite3_bind_blob(handle, index, $0.baseAddress, Int32($0.count), csqlite_transient()) }
             }

@@ -3,7 +3,8 @@
 /// PostHog accepts any UUID that parses; an unparsable one fails the whole batch with 400, so
 /// every id is checked here before it is sent.
 public enum EventUUID {
-    /// Whether `text` is a UUID in the 8-4-4-4-12 hexadecimal form (either case).
+    /// Whether `text` is a UUID in the 8-4-4-4-12 hexadecimal form (either case); see
+    /// ``normalized(_:)`` for the other accepted forms.
     public static func isValid(_ text: String) -> Bool {
         var text = text
         return text.withUTF8 { check($0) != nil }
@@ -26,11 +27,23 @@ public enum EventUUID {
         return upper
     }
 
-    /// The lowercase form of a valid UUID, or nil when `text` is not one.
+    /// The lowercase hyphenated form of a UUID, or nil when `text` is not one.
+    ///
+    /// Besides `8-4-4-4-12`, the forms PostHog's server also accepts are read: 32 hex digits,
+    /// `{…}` braces and a `urn:uuid:` prefix.
     public static func normalized(_ text: String) -> String? {
         var copy = text
-        guard let upper = copy.withUTF8({ check($0) }) else { return nil }
-        return upper ? text.lowercased() : text
+        if let upper = copy.withUTF8({ check($0) }) { return upper ? text.lowercased() : text }
+        var body = Substring(text)
+        if body.count == 45, body.lowercased().hasPrefix("urn:uuid:") { body = body.dropFirst(9) }
+        if body.count == 38, body.first == "{", body.last == "}" { body = body.dropFirst().dropLast() }
+        if body.count == 36 {
+            var inner = String(body)
+            return inner.withUTF8({ check($0) }) != nil ? inner.lowercased() : nil
+        }
+        guard body.count == 32, body.utf8.allSatisfy(isHex) else { return nil }
+        let hex = Array(body.lowercased())
+        return String(hex[0..<8]) + "-" + String(hex[8..<12]) + "-" + String(hex[12..<16]) + "-" + String(hex[16..<20]) + "-" + String(hex[20..<32])
     }
 
     @inline(__always)

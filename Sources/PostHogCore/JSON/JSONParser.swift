@@ -283,9 +283,25 @@ private struct Cursor {
 
     static func makeString(_ bytes: UnsafeBufferPointer<UInt8>, at offset: Int) throws(JSONParseError) -> String {
         guard let s = String(validating: bytes, as: UTF8.self) else {
-            throw JSONParseError(offset: offset, reason: "invalid UTF-8 in string")
+            throw JSONParseError(offset: offset + firstInvalidUTF8(bytes), reason: "invalid UTF-8 in string")
         }
         return s
+    }
+
+    /// The index of the first byte of `bytes` that does not start a valid UTF-8 sequence.
+    static func firstInvalidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
+        var parser = Unicode.UTF8.ForwardParser()
+        var iterator = bytes.makeIterator()
+        var index = 0
+        while true {
+            switch parser.parseScalar(from: &iterator) {
+            case .valid(let scalar): index += scalar.count
+            case .error(let length):
+                _ = length
+                return index
+            case .emptyInput: return index
+            }
+        }
     }
 
     mutating func parseNumber() throws(JSONParseError) -> JSONValue {
@@ -342,6 +358,7 @@ private struct Cursor {
         }
         let text = String(decoding: UnsafeBufferPointer(rebasing: buffer[start..<index]), as: UTF8.self)
         guard let d = Double(text) else { throw fail("invalid number", at: start) }
+        guard d.isFinite else { throw fail("number out of range", at: start) }
         return .double(d)
     }
 }

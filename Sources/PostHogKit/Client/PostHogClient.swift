@@ -38,8 +38,7 @@ public final class PostHogClient: Sendable {
         self.configuration = configuration
         let transport = configuration.transport ?? AsyncHTTPClientTransport(maximumConnections: 2)
         ownsTransport = configuration.transport == nil
-        var policy = configuration.retryPolicy
-        policy.maxRetries = configuration.maxRetries
+        let policy = configuration.retryPolicy
         sender = BatchSender(
             apiKey: configuration.apiKey, host: configuration.host, transport: transport, gzip: configuration.gzip,
             historicalMigration: configuration.historicalMigration, requestTimeout: configuration.requestTimeout,
@@ -150,6 +149,8 @@ public final class PostHogClient: Sendable {
         var event = event
         if event.properties["$lib"] == nil { event.properties["$lib"] = .string(PostHogKitInfo.libraryName) }
         if event.properties["$lib_version"] == nil { event.properties["$lib_version"] = .string(PostHogKitInfo.version) }
+        // A server-side library, as PostHog's server SDKs mark their events.
+        if event.properties["$is_server"] == nil { event.properties["$is_server"] = true }
         return event
     }
 

@@ -23,11 +23,12 @@ public struct PostHogConfiguration: Sendable {
     public var historicalMigration: Bool = false
     /// The deadline of one HTTP attempt.
     public var requestTimeout: Duration = .seconds(10)
-    /// Retries after the first attempt of a batch.
-    public var maxRetries: Int = 5 {
-        didSet { retryPolicy.maxRetries = maxRetries }
+    /// Retries after the first attempt of a batch (the same value as `retryPolicy.maxRetries`).
+    public var maxRetries: Int {
+        get { retryPolicy.maxRetries }
+        set { retryPolicy.maxRetries = newValue }
     }
-    /// Backoff and retry rules; ``maxRetries`` is kept in step with it.
+    /// Backoff and retry rules.
     public var retryPolicy = RetryPolicy()
     /// Called for every failure: rejected or dropped events, authentication errors, full queue.
     public var onError: (@Sendable (PostHogError) -> Void)?

@@ -81,7 +81,11 @@ extension RetryPolicy {
     /// Parses a `Retry-After` header: delta seconds, or an HTTP date relative to `now`.
     public static func parseRetryAfter(_ value: String?, now: Timestamp = .now()) -> Duration? {
         guard let value = value?.trimmingSpaces, !value.isEmpty else { return nil }
-        if let seconds = Double(value), seconds >= 0 { return .milliseconds(Int64(seconds * 1000)) }
+        if let seconds = Double(value) {
+            // Clamp before converting: a huge or infinite value must not trap.
+            guard seconds.isFinite, seconds >= 0 else { return seconds.isInfinite && seconds > 0 ? .seconds(86_400) : nil }
+            return .milliseconds(Int64(min(seconds, 86_400) * 1000))
+        }
         guard let date = HTTPDate.parse(value) else { return nil }
         let delta = date.microseconds - now.microseconds
         return .microseconds(max(0, delta))
