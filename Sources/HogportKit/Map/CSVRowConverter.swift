@@ -14,6 +14,8 @@ public import PostHogKit
 /// the same (`01234` stays a string); the mapping's `columns` declare other types.
 public struct CSVRowConverter: Sendable {
     enum Destination: Sendable {
+        /// The column named like the mapping's properties field: a JSON object merged into the properties.
+        case propertiesObject
         case top(String)
         case property(String)
         case nested(String, String)
@@ -41,7 +43,9 @@ public struct CSVRowConverter: Sendable {
         }
         self.header = header
         propertiesKey = mapping.properties.text
+        let propertiesColumn = mapping.properties.text
         destinations = header.map { name in
+            if name == propertiesColumn { return .propertiesObject }
             if topLevel.contains(name) { return .top(name) }
             for prefix in ["$set.", "$set_once.", "$group_set."] where name.hasPrefix(prefix) && name.count > prefix.count {
                 return .nested(String(prefix.dropLast()), String(name.dropFirst(prefix.count)))
@@ -52,6 +56,7 @@ public struct CSVRowConverter: Sendable {
         }
         types = header.map { name in
             if let declared = mapping.columns[name] { return declared }
+            if name == propertiesColumn { return .json }
             return topLevel.contains(name) ? .string : .auto
         }
     }
@@ -65,6 +70,7 @@ public struct CSVRowConverter: Sendable {
         var properties: [String: JSONValue] = [:]
         var nested: [String: [String: JSONValue]] = [:]
         var groups: [String: JSONValue] = [:]
+        var propertiesObject: [String: JSONValue] = [:]
         for index in 0..<fields.count {
             let value: JSONValue?
             do {
@@ -74,6 +80,9 @@ public struct CSVRowConverter: Sendable {
             }
             guard let value else { continue }
             switch destinations[index] {
+            case .propertiesObject:
+                guard case .object(let object) = value else { throw MappingError("column '\(header[index])' must hold a JSON object") }
+                propertiesObject = object
             case .top(let name): row[name] = value
             case .property(let name): properties[name] = value
             case .nested(let object, let key): nested[object, default: [:]][key] = value
@@ -81,6 +90,8 @@ public struct CSVRowConverter: Sendable {
             }
         }
         if !groups.isEmpty { properties["$groups"] = .object(groups) }
+        // Columns of their own win over the same key inside the JSON properties column.
+        for (key, value) in propertiesObject where properties[key] == nil { properties[key] = value }
         row[propertiesKey] = .object(properties)
         for (name, object) in nested { row[name] = .object(object) }
         return row

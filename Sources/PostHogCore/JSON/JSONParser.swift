@@ -192,9 +192,10 @@ private struct Cursor {
             case UInt8(ascii: "\""):
                 index += 1
                 let bytes = scratch
-                return try bytes.withUnsafeBufferPointer { buf throws(JSONParseError) in
-                    try Self.makeString(buf, at: contentStart)
-                }
+                if let string = String(validating: bytes, as: UTF8.self) { return string }
+                // Escapes are ASCII, so the first bad sequence in the raw input is the culprit.
+                let raw = UnsafeBufferPointer(rebasing: buffer[contentStart..<(index - 1)])
+                throw JSONParseError(offset: contentStart + Self.firstInvalidUTF8(raw), reason: "invalid UTF-8 in string")
             case UInt8(ascii: "\\"):
                 index += 1
                 guard index < buffer.count else { throw fail("unterminated string", at: start) }
