@@ -189,7 +189,7 @@ public final class ImportPipeline: Sendable {
             }
         }
 
-        func reject(file: Int, name: String, line: Int, offset: Int64?, endOffset: Int64, reason: String, raw: some Collection<UInt8>) throws(ImportError) {
+        func reject(at position: RowPosition, name: String, line: Int, offset: Int64?, reason: String, raw: some Collection<UInt8>) throws(ImportError) {
             summary.counts.rejected += 1
             rejectedThisRun += 1
             live.withLock { $0.rejected += 1 }
@@ -204,7 +204,7 @@ public final class ImportPipeline: Sendable {
             var delta = CommitLedger.Delta()
             delta.rows = 1
             delta.rejected = 1
-            try settle(RowPosition(fileIndex: file, line: line, endOffset: endOffset), delta)
+            try settle(position, delta)
             if config.strict {
                 throw ImportError(.tooManyRejects, "\(name):\(line): \(reason) (--strict stops at the first rejected row)")
             }
@@ -265,6 +265,14 @@ public final class ImportPipeline: Sendable {
                         $0.concurrencyLimit = concurrency.limit
                     }
                     try commit(ledger.complete(outcome.id, delta: delta))
+                    if let first = report.rejected.first {
+                        if config.strict {
+                            throw ImportError(.tooManyRejects, "the server refused an event: \(first.reason) (--strict stops at the first rejected row)")
+                        }
+                        if let max = config.maxRejects, rejectedThisRun > max {
+                            throw ImportError(.tooManyRejects, "more than \(max) rows rejected (--max-rejects); the last: \(first.reason)")
+                        }
+                    }
                 }
 
                 func dispatch(_ batch: EventBatcher.Batch, rows: [RowRef]) async throws {
@@ -351,17 +359,17 @@ public final class ImportPipeline: Sendable {
                             }
                             sinceUpdate = 0
                         }
-                        let position = RowPosition(fileIndex: fileIndex, line: row.line, endOffset: row.endOffset)
+                        let position = RowPosition(fileIndex: fileIndex, line: reader.resumePoint.line, endOffset: reader.resumePoint.offset)
                         lastEnd = position
                         switch row {
-                        case .malformed(let reason, let line, let offset, let endOffset, let raw):
-                            try reject(file: fileIndex, name: name, line: line, offset: offset, endOffset: endOffset, reason: reason, raw: raw)
-                        case .object(let object, let line, let offset, let endOffset, let raw):
+                        case .malformed(let reason, let line, let offset, _, let raw):
+                            try reject(at: position, name: name, line: line, offset: offset, reason: reason, raw: raw)
+                        case .object(let object, let line, let offset, _, let raw):
                             let mapped: MappedRow
                             do throws(MappingError) {
                                 mapped = try builder.build(object)
                             } catch {
-                                try reject(file: fileIndex, name: name, line: line, offset: offset, endOffset: endOffset, reason: error.reason, raw: raw)
+                                try reject(at: position, name: name, line: line, offset: offset, reason: error.reason, raw: raw)
                                 continue
                             }
                             switch mapped {
@@ -377,7 +385,7 @@ public final class ImportPipeline: Sendable {
                                 do throws(PostHogError) {
                                     encoded = try EncodedEvent(message.event, tag: Int64(pendingRows.count))
                                 } catch {
-                                    try reject(file: fileIndex, name: name, line: line, offset: offset, endOffset: endOffset, reason: error.message, raw: raw)
+                                    try reject(at: position, name: name, line: line, offset: offset, reason: error.message, raw: raw)
                                     continue
                                 }
                                 let ts = message.event.timestamp ?? Timestamp(microseconds: 0)

@@ -20,6 +20,10 @@ public struct RowReader {
         }
     }
 
+    /// Where the checkpoint may resume after the row last returned: its end, or, for a last line
+    /// without a newline (a log still being written), its start, so a grown file re-reads it whole.
+    public private(set) var resumePoint = (line: 0, offset: Int64(0))
+
     enum Backend {
         case ndjson(LineReader)
         case csv(CSVReader, CSVRowConverter)
@@ -57,6 +61,9 @@ public struct RowReader {
             backend = .ndjson(LineReader(source: source, name: display))
         case .csv:
             var reader = CSVReader(source: source, name: display)
+            var lowered = path.lowercased()
+            if lowered.hasSuffix(".gz") { lowered.removeLast(3) }
+            if lowered.hasSuffix(".tsv") { reader.delimiter = UInt8(ascii: "\t") }
             let header: [String]
             do {
                 guard let first = try reader.next() else {
@@ -114,6 +121,7 @@ public struct RowReader {
             case .ndjson(var reader):
                 defer { backend = .ndjson(reader) }
                 while let line = try reader.next() {
+                    resumePoint = line.terminated ? (line.number, line.endOffset) : (line.number - 1, line.offset)
                     if let first = line.bytes.first, first != 0x20 && first != 0x09 {
                         // The common case: a line that starts with its JSON.
                     } else if line.bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) {
@@ -133,6 +141,10 @@ public struct RowReader {
             case .csv(var reader, let converter):
                 defer { backend = .csv(reader, converter) }
                 while let result = try reader.next() {
+                    switch result {
+                    case .success(let record): resumePoint = (record.endLine, record.endOffset)
+                    case .failure(let error): resumePoint = (error.endLine, error.endOffset)
+                    }
                     switch result {
                     case .success(let record):
                         if record.fields.count == 1 && record.fields[0].isEmpty { continue }

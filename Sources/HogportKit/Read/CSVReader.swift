@@ -20,6 +20,8 @@ public struct CSVReader {
         public var endOffset: Int64
         /// The record's raw bytes (for rejects files).
         public var raw: ArraySlice<UInt8>
+        /// The physical line the record ends on (after newlines inside quotes).
+        public var endLine = 0
     }
 
     /// A malformed record: where it starts and what is wrong. Reading can go on after it.
@@ -30,6 +32,8 @@ public struct CSVReader {
         public var raw: ArraySlice<UInt8>
         /// Byte offset where reading resumes after the bad record.
         public var endOffset: Int64 = 0
+        /// The physical line the bad record ends on.
+        public var endLine = 0
     }
 
     public init(source: any ByteSource, name: String) {
@@ -80,9 +84,10 @@ public struct CSVReader {
         var lines = 0
         let count = window.buffer.count
         func finish(_ end: Int, next: Int) -> Result<Record, RecordError> {
-            let record = Record(
+            var record = Record(
                 fields: fields, line: line, offset: window.bufferOffset + Int64(start), endOffset: window.bufferOffset + Int64(next),
                 raw: window.buffer[start..<end])
+            record.endLine = line + lines
             line += lines + 1
             window.position = next
             return .success(record)
@@ -121,6 +126,7 @@ public struct CSVReader {
                     if !final { return nil }
                     let raw = window.buffer[start..<count]
                     var error = RecordError(line: line, offset: window.bufferOffset + Int64(start), reason: "unterminated quoted field", raw: raw)
+                    error.endLine = line + lines
                     line += lines + 1
                     window.position = count
                     error.endOffset = window.bufferOffset + Int64(count)
@@ -150,6 +156,7 @@ public struct CSVReader {
                 guard let newline = window.buffer[i...].firstIndex(of: lf) else {
                     if !final { return nil }
                     var error = RecordError(line: line, offset: window.bufferOffset + Int64(start), reason: "unexpected character after a closing quote", raw: window.buffer[start..<count])
+                    error.endLine = line + lines
                     window.position = count
                     error.endOffset = window.bufferOffset + Int64(count)
                     return .failure(error)
@@ -157,6 +164,7 @@ public struct CSVReader {
                 var error = RecordError(
                     line: line, offset: window.bufferOffset + Int64(start), reason: "unexpected character after a closing quote (column \(fields.count))",
                     raw: window.buffer[start..<newline])
+                error.endLine = line + lines
                 line += lines + 1
                 window.position = newline + 1
                 error.endOffset = window.bufferOffset + Int64(newline + 1)

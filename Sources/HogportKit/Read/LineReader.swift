@@ -21,6 +21,8 @@ public struct LineReader {
         public var offset: Int64
         /// Offset just past the line's terminator: where the next line starts.
         public var endOffset: Int64
+        /// False for a last line with no newline (perhaps still being written).
+        public var terminated = true
     }
 
     public init(source: any ByteSource, name: String) {
@@ -48,9 +50,10 @@ public struct LineReader {
                 guard window.position < window.buffer.count else { return nil }
                 var end = window.buffer.count
                 if window.buffer[end - 1] == UInt8(ascii: "\r") { end -= 1 }
-                let line = Line(
+                var line = Line(
                     bytes: window.buffer[window.position..<end], number: lineNumber + 1, offset: window.bufferOffset + Int64(window.position),
                     endOffset: window.bufferOffset + Int64(window.buffer.count))
+                line.terminated = false
                 window.position = window.buffer.count
                 lineNumber += 1
                 return line

@@ -49,6 +49,8 @@ final class CompiledFlag: Sendable {
     let payloads: [String: JSONValue]
     let payloadWhenTrue: JSONValue?
     let payloadWhenFalse: JSONValue?
+    /// The payloads of other values (variants, holdouts), for a linear scan.
+    let variantPayloads: [(key: String, payload: JSONValue)]
 
     var isGroupFlag: Bool { !aggregation.isNull }
 
@@ -107,13 +109,17 @@ final class CompiledFlag: Sendable {
         payloads = decoded
         payloadWhenTrue = decoded["true"]
         payloadWhenFalse = decoded["false"]
+        variantPayloads = decoded.map { (key: $0.key, payload: $0.value) }
     }
 
     /// The decoded payload for a value (posthog-python looks one up for `false` too).
     func payload(for value: FeatureFlagValue) -> JSONValue? {
         switch value {
         case .enabled(let on): return on ? payloadWhenTrue : payloadWhenFalse
-        case .variant(let key): return payloads.isEmpty ? nil : payloads[key]
+        case .variant(let key):
+            // Few flags have more than a handful of payloads: a scan beats hashing the key.
+            for entry in variantPayloads where PythonText.equal(entry.key, key) { return entry.payload }
+            return nil
         }
     }
 

@@ -1,16 +1,12 @@
-import Foundation
-
-/// A flag regex ready to run: the ICU translation plus posthog-python's value checks.
-///
-/// `NSRegularExpression` is immutable once built and documented as safe to share across threads.
-final class CompiledRegex: @unchecked Sendable {
-    private let regex: NSRegularExpression
+/// A flag regex ready to run: the compiled program plus posthog-python's value checks.
+final class CompiledRegex: Sendable {
+    private let program: RegexProgram
     private let translation: RegexTranslator.Translation
 
-    /// `nil` when ICU rejects the translation (the evaluator then defers the filter).
+    /// `nil` when the pattern is too large to compile (the evaluator then defers the filter).
     init?(_ translation: RegexTranslator.Translation) {
-        guard let regex = try? NSRegularExpression(pattern: translation.icuPattern, options: []) else { return nil }
-        self.regex = regex
+        guard let program = RegexProgram(translation.pattern) else { return nil }
+        self.program = program
         self.translation = translation
     }
 
@@ -34,7 +30,6 @@ final class CompiledRegex: @unchecked Sendable {
 
     /// Python `re.search`: a match anywhere in `value`.
     func search(_ value: String) -> Bool {
-        let range = NSRange(location: 0, length: value.utf16.count)
-        return regex.rangeOfFirstMatch(in: value, options: [], range: range).location != NSNotFound
+        program.search(value)
     }
 }

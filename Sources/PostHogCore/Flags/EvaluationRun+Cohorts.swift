@@ -1,7 +1,9 @@
 extension EvaluationRun {
     /// Cohort membership (posthog-python's `match_cohort`). A cohort missing from the definitions
     /// is static or unknown and needs the server.
-    mutating func matchCohort(_ cohort: ConditionFilter.CohortReference, _ context: Context) throws(EvaluationError) -> Bool {
+    mutating func matchCohort(
+        _ cohort: ConditionFilter.CohortReference, _ context: Context
+    ) throws(EvaluationError) -> Bool {
         guard let index = cohort.index else { throw .requiresServer(.unsupportedDefinition) }
         guard cohort.operatorIsValid else { throw .inconclusive(.unsupportedDefinition) }
         // A cohort that contains itself recurses until Python gives up with a RecursionError.

@@ -68,12 +68,12 @@ extension EvaluationRun {
         defer { dependencyDepth -= 1 }
         do throws(EvaluationError) {
             if flag.filtersMalformed { throw .malformed }
-            let bucketing: String
+            let bucketing: Identity
             if !flag.isGroupFlag && flag.bucketsByDevice {
                 guard let device = subject.deviceId, !device.isEmpty else {
                     throw .inconclusive(.missingContext)
                 }
-                bucketing = device
+                bucketing = .deviceId
             } else {
                 bucketing = context.distinctId
             }

@@ -9,25 +9,42 @@ struct EvaluationRun {
         case outOfRolloutBound
     }
 
+    /// A string of the evaluation: one of the subject's (read through the run's pointer, so that
+    /// passing contexts around costs no reference counting), or a group key.
+    enum Identity {
+        case distinctId
+        case deviceId
+        case groupKey(String)
+    }
+
     /// Who is being matched, against which properties, bucketed on what.
     struct Context {
         /// The "distinct id" of this evaluation: the person's, or the group key inside a group flag.
-        let distinctId: String
+        let distinctId: Identity
         let scope: PropertyScope
-        let bucketing: String
+        let bucketing: Identity
         /// `false` while evaluating a dependency, where the SDK passes no groups: conditions
         /// aimed at another group type never match there.
         let isTopLevel: Bool
 
-        func with(scope: PropertyScope, bucketing: String) -> Context {
+        func with(scope: PropertyScope, bucketing: Identity) -> Context {
             Context(distinctId: distinctId, scope: scope, bucketing: bucketing, isTopLevel: isTopLevel)
+        }
+    }
+
+    /// The text of an identity.
+    func string(_ identity: Identity) -> String {
+        switch identity {
+        case .distinctId: return subject.distinctId
+        case .deviceId: return subject.deviceId ?? ""
+        case .groupKey(let key): return key
         }
     }
 
     let program: FlagProgram
     /// The caller's subject, borrowed for the duration of the run (see ``FlagEvaluator``): holding
     /// a copy would retain and release each of its dictionaries on every evaluation.
-    private let subjectPointer: UnsafePointer<FlagSubject>
+    let subjectPointer: UnsafePointer<FlagSubject>
     /// The clock, in microseconds since the Unix epoch.
     let now: Int64
     /// Dependency values computed so far; a `nil` value is a dependency that was inconclusive.
@@ -78,28 +95,25 @@ struct EvaluationRun {
             // Without its group the flag is off, and the server would say the same.
             guard let key = subject.groups[name] else { return false }
             let scope = PropertyScope.group(name, key: key, of: subject)
-            return try matchFlagProperties(flag, Context(distinctId: key, scope: scope, bucketing: key, isTopLevel: true))
+            let context = Context(distinctId: .groupKey(key), scope: scope, bucketing: .groupKey(key), isTopLevel: true)
+            return try matchFlagProperties(flag, context)
         }
-        let bucketing: String
-        if flag.bucketsByDevice {
-            guard let device = subject.deviceId, !device.isEmpty else {
-                // No condition runs without a bucketing value, so a cause in the definition outranks this one.
-                throw .inconclusive(try definitionReason(of: flag) ?? .missingContext)
-            }
-            bucketing = device
-        } else {
-            bucketing = subject.distinctId
+        if flag.bucketsByDevice && (subject.deviceId ?? "").isEmpty {
+            // No condition runs without a bucketing value, so a cause in the definition outranks this one.
+            throw .inconclusive(try definitionReason(of: flag) ?? .missingContext)
         }
         let context = Context(
-            distinctId: subject.distinctId, scope: .person(subject, cache: personCache), bucketing: bucketing,
-            isTopLevel: true)
+            distinctId: .distinctId, scope: .person(subjectPointer, cache: personCache),
+            bucketing: flag.bucketsByDevice ? .deviceId : .distinctId, isTopLevel: true)
         return try matchFlagProperties(flag, context)
     }
 
     // MARK: Flag body (match_feature_flag_properties)
 
     /// Feature enrollment, then the holdout, then the release conditions.
-    mutating func matchFlagProperties(_ flag: CompiledFlag, _ context: Context) throws(EvaluationError) -> FeatureFlagValue {
+    mutating func matchFlagProperties(
+        _ flag: CompiledFlag, _ context: Context
+    ) throws(EvaluationError) -> FeatureFlagValue {
         if flag.featureEnrollment {
             if flag.isGroupFlag { throw .inconclusive(.unsupportedDefinition) }
             guard let enrollment = context.scope.lookUp(flag.enrollmentProperty) else {
@@ -114,7 +128,7 @@ struct EvaluationRun {
             throw .malformed
         case .exclude(let fraction, let everyone, let variant):
             // `!(hash > fraction)` rather than `<=`, so that a NaN percentage holds everyone out as in Python.
-            if everyone || !(FlagHash.value(prefix: Self.holdoutPrefix, value: context.bucketing) > fraction) {
+            if everyone || !(FlagHash.value(prefix: Self.holdoutPrefix, value: string(context.bucketing)) > fraction) {
                 return .variant(variant)
             }
         }
@@ -123,7 +137,9 @@ struct EvaluationRun {
 
     private static let holdoutPrefix = Array("holdout-".utf8)
 
-    private mutating func matchConditions(_ flag: CompiledFlag, _ context: Context) throws(EvaluationError) -> FeatureFlagValue {
+    private mutating func matchConditions(
+        _ flag: CompiledFlag, _ context: Context
+    ) throws(EvaluationError) -> FeatureFlagValue {
         if flag.variantsMalformed { throw .malformed }
         guard let conditions = flag.conditions else { throw .malformed }
         var reason: FlagUnresolvedReason?
@@ -163,7 +179,7 @@ struct EvaluationRun {
         if case .group(let name) = condition.target {
             // Mixed targeting: this condition matches and buckets on a group the subject may have.
             guard context.isTopLevel, let name, let key = subject.groups[name] else { return (.noMatch, nil) }
-            let groupContext = context.with(scope: .group(name, key: key, of: subject), bucketing: key)
+            let groupContext = context.with(scope: .group(name, key: key, of: subject), bucketing: .groupKey(key))
             return try matchCondition(flag, condition, in: groupContext)
         }
         return try matchCondition(flag, condition, in: context)
@@ -175,7 +191,7 @@ struct EvaluationRun {
         let match = try conditionMatch(flag, condition, context)
         guard match == .match else { return (match, nil) }
         if let variant = condition.variantOverride { return (.match, .variant(variant)) }
-        if let variant = try matchingVariant(flag, bucketing: context.bucketing), !variant.isEmpty {
+        if let variant = try matchingVariant(flag, bucketing: string(context.bucketing)), !variant.isEmpty {
             return (.match, .variant(variant))
         }
         return (.match, .enabled(true))
@@ -199,14 +215,16 @@ struct EvaluationRun {
         case .malformed:
             throw .malformed
         case .upTo(let fraction):
-            let hash = FlagHash.value(prefix: flag.hashPrefix, value: context.bucketing)
+            let hash = FlagHash.value(prefix: flag.hashPrefix, value: string(context.bucketing))
             return hash > fraction ? .outOfRolloutBound : .match
         }
     }
 
     /// The filters of one condition (AND). A definite `false` wins over filters that could not be
     /// decided; a static-cohort error stops the whole flag only if it was the first undecided filter.
-    private mutating func allFiltersMatch(_ filters: [ConditionFilter], _ context: Context) throws(EvaluationError) -> Bool {
+    private mutating func allFiltersMatch(
+        _ filters: [ConditionFilter], _ context: Context
+    ) throws(EvaluationError) -> Bool {
         var reason: FlagUnresolvedReason?
         var serverCause: FlagUnresolvedReason?
         filterLoop: for filter in filters {

@@ -61,7 +61,8 @@ final class FlagDependency: Sendable {
     func isSatisfied(by actual: FeatureFlagValue) -> Bool {
         switch (actual, expected) {
         case (.variant(let variant), .bool(let wanted)) where !variant.isEmpty: return wanted
-        case (.variant(let variant), .string(let wanted)) where !variant.isEmpty: return PythonText.equal(variant, wanted)
+        case (.variant(let variant), .string(let wanted)) where !variant.isEmpty:
+            return PythonText.equal(variant, wanted)
         case (.variant, _): return false
         case (.enabled(let on), .bool(let wanted)): return on == wanted
         case (.enabled, _): return false

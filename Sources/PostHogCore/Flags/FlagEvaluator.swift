@@ -61,7 +61,9 @@ public struct FlagEvaluator: Sendable {
     }
 
     /// Evaluates the flags in `keys` that exist; unknown keys are left out of the result.
-    public func evaluate(_ keys: some Sequence<String>, for subject: FlagSubject, now: Date) -> [String: FlagEvaluation] {
+    public func evaluate(
+        _ keys: some Sequence<String>, for subject: FlagSubject, now: Date
+    ) -> [String: FlagEvaluation] {
         withUnsafePointer(to: subject) { subject in
             var run = EvaluationRun(program: program, subject: subject, now: Self.microseconds(now))
             var results: [String: FlagEvaluation] = [:]

@@ -3,7 +3,7 @@ final class FlagProgram: Sendable {
     let definitions: FlagDefinitions
     /// One entry per distinct key, in first-appearance order, holding the last definition of that key.
     let flags: [CompiledFlag]
-    let indexByKey: [String: Int]
+    private let keyTable: FlagKeyTable
     /// The dynamic cohorts; filters refer to them by position.
     let cohorts: [CohortGroup]
     /// How many distinct property names the filters read (value slots of a ``PersonPropertyCache``).
@@ -35,7 +35,7 @@ final class FlagProgram: Sendable {
         var compiler = FlagCompiler(definitions: definitions, flagIndexByKey: index, cohortIndexByID: cohortIndex)
         cohorts = cohortIDs.map { CohortGroup(definitions.cohorts[$0]!, compiler: &compiler) }
         flags = order.map { CompiledFlag($0, compiler: &compiler) }
-        indexByKey = index
+        keyTable = FlagKeyTable(order.map(\.key))
         propertySlotCount = compiler.propertySlots.count
         propertyFilterCount = compiler.propertyMatchers.count
         var template: [String: FlagEvaluation] = [:]
@@ -47,6 +47,6 @@ final class FlagProgram: Sendable {
 
     @inline(__always)
     func flag(forKey key: String) -> CompiledFlag? {
-        indexByKey[key].map { flags[$0] }
+        keyTable.index(of: key).map { flags[$0] }
     }
 }

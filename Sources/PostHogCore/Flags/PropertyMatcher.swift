@@ -137,7 +137,7 @@ final class PropertyMatcher: Sendable {
         case .deferred: compiled = .deferred
         case .invalid: compiled = .invalid
         case .translated(let translation):
-            // A pattern both Python engines accept but ICU rejects cannot be checked locally.
+            // A pattern too large to compile (huge repetition counts) cannot be checked locally.
             compiled = CompiledRegex(translation).map(RegexValue.compiled) ?? .deferred
         }
         cache[pattern] = compiled

@@ -10,7 +10,12 @@ enum PythonDateTime {
     ///
     /// A bare four-digit year means that year on today's month and day (from `now`).
     static func parse(_ value: String, now: Int64) -> Int64? {
-        if value.utf8.allSatisfy({ $0 < 0x80 }) { return parseASCII(Array(value.utf8), now: now) }
+        var value = value
+        if let instant = value.withUTF8({ bytes -> Int64?? in
+            bytes.allSatisfy({ $0 < 0x80 }) ? .some(parseASCII(bytes, now: now)) : nil
+        }) {
+            return instant
+        }
         let stripped = PythonText.strip(value).unicodeScalars
         var text = Array(stripped)
         if text.last == "Z" {
@@ -26,36 +31,48 @@ enum PythonDateTime {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(text.count)
         for scalar in text { bytes.append(contentsOf: UTF8.encode(scalar)!) }
-        return fromISOFormat(bytes, codePointCount: text.count)
+        return bytes.withUnsafeBufferPointer { fromISOFormat($0, codePointCount: text.count) }
     }
 
-    /// ``parse(_:now:)`` for ASCII text, on its bytes (each byte is one code point).
-    private static func parseASCII(_ input: [UInt8], now: Int64) -> Int64? {
+    /// ``parse(_:now:)`` for ASCII text, on its bytes (each byte is one code point), without
+    /// allocating: the rewritten text is built in a stack buffer.
+    private static func parseASCII(_ input: UnsafeBufferPointer<UInt8>, now: Int64) -> Int64? {
         func isSpace(_ b: UInt8) -> Bool { (0x09...0x0D).contains(b) || (0x1C...0x20).contains(b) }
         var start = 0
         var end = input.count
         while start < end, isSpace(input[start]) { start += 1 }
         while end > start, isSpace(input[end - 1]) { end -= 1 }
-        var text = Array(input[start..<end])
-        let n = text.count
-        if text.last == UInt8(ascii: "Z") {
-            text.removeLast()
-            text.append(contentsOf: "+00:00".utf8)
-        } else if n >= 4, text[n - 4] == 0x20, text[n - 3] | 0x20 == 0x75, text[n - 2] | 0x20 == 0x74,
-                  text[n - 1] | 0x20 == 0x63 {
-            text.removeLast(4)
-            text.append(contentsOf: "+00:00".utf8)
-        } else if n == 4, text.allSatisfy(PythonText.isDigit) {
-            let year = text.reduce(0) { $0 * 10 + Int($1 - 0x30) }
-            return bareYear(year, now: now)
+        let n = end - start
+        if n == 4 && input[start..<end].allSatisfy(PythonText.isDigit) {
+            return bareYear(input[start..<end].reduce(0) { $0 * 10 + Int($1 - 0x30) }, now: now)
         }
-        let m = text.count
-        if m >= 7, text[m - 7] == 0x20, text[m - 6] == UInt8(ascii: "+") || text[m - 6] == UInt8(ascii: "-"),
-           PythonText.isDigit(text[m - 5]), PythonText.isDigit(text[m - 4]), text[m - 3] == UInt8(ascii: ":"),
-           PythonText.isDigit(text[m - 2]), PythonText.isDigit(text[m - 1]) {
-            text.remove(at: m - 7)
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: n + 6) { buffer -> Int64? in
+            var m = n
+            for i in 0..<n { buffer[i] = input[start + i] }
+            // A trailing "Z" or " UTC" (any case) becomes "+00:00".
+            if m > 0 && buffer[m - 1] == UInt8(ascii: "Z") {
+                m -= 1
+            } else if m >= 4, buffer[m - 4] == 0x20, buffer[m - 3] | 0x20 == 0x75, buffer[m - 2] | 0x20 == 0x74,
+                      buffer[m - 1] | 0x20 == 0x63 {
+                m -= 4
+            } else {
+                m = -1
+            }
+            if m >= 0 {
+                for (offset, byte) in "+00:00".utf8.enumerated() { buffer[m + offset] = byte }
+                m += 6
+            } else {
+                m = n
+            }
+            // " +HH:MM" at the end loses its space.
+            if m >= 7, buffer[m - 7] == 0x20, buffer[m - 6] == UInt8(ascii: "+") || buffer[m - 6] == UInt8(ascii: "-"),
+               PythonText.isDigit(buffer[m - 5]), PythonText.isDigit(buffer[m - 4]), buffer[m - 3] == UInt8(ascii: ":"),
+               PythonText.isDigit(buffer[m - 2]), PythonText.isDigit(buffer[m - 1]) {
+                for i in (m - 7)..<(m - 1) { buffer[i] = buffer[i + 1] }
+                m -= 1
+            }
+            return fromISOFormat(UnsafeBufferPointer(rebasing: buffer[0..<m]), codePointCount: m)
         }
-        return fromISOFormat(text, codePointCount: text.count)
     }
 
     /// A bare year means that year on today's month and day (invalid on February 29 of a common year).
@@ -89,7 +106,7 @@ enum PythonDateTime {
     // MARK: CPython 3.11 datetime.fromisoformat (C implementation)
 
     /// Emulates `_datetimemodule.c` byte for byte, including its reads of the terminating NUL.
-    static func fromISOFormat(_ bytes: [UInt8], codePointCount: Int) -> Int64? {
+    static func fromISOFormat(_ bytes: UnsafeBufferPointer<UInt8>, codePointCount: Int) -> Int64? {
         guard codePointCount >= 7 else { return nil }
         let reader = NulTerminated(bytes: bytes)
         let length = bytes.count
@@ -137,7 +154,7 @@ enum PythonDateTime {
 
     /// A byte string read the way C reads a NUL-terminated buffer.
     private struct NulTerminated {
-        let bytes: [UInt8]
+        let bytes: UnsafeBufferPointer<UInt8>
 
         @inline(__always)
         func at(_ i: Int) -> UInt8 { i >= 0 && i < bytes.count ? bytes[i] : 0 }

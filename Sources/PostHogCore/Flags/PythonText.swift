@@ -7,9 +7,33 @@ enum PythonText {
     // MARK: Comparison
 
     /// Code-point equality (Python `==` on `str`), unlike Swift's canonical equivalence.
-    @inline(__always)
     static func equal(_ a: String, _ b: String) -> Bool {
-        a.utf8.count == b.utf8.count && a.utf8.elementsEqual(b.utf8)
+        let count = a.utf8.count
+        guard count == b.utf8.count else { return false }
+        if let result = a.utf8.withContiguousStorageIfAvailable({ x in
+            b.utf8.withContiguousStorageIfAvailable { y in bytesEqual(x, y, count) }
+        }), let result {
+            return result
+        }
+        return a.utf8.elementsEqual(b.utf8)
+    }
+
+    /// Compares `count` bytes, eight at a time.
+    @inline(__always)
+    static func bytesEqual(_ x: UnsafeBufferPointer<UInt8>, _ y: UnsafeBufferPointer<UInt8>, _ count: Int) -> Bool {
+        guard count > 0 else { return true }
+        let p = UnsafeRawPointer(x.baseAddress!), q = UnsafeRawPointer(y.baseAddress!)
+        var i = 0
+        while i + 8 <= count {
+            let left = p.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            if left != q.loadUnaligned(fromByteOffset: i, as: UInt64.self) { return false }
+            i += 8
+        }
+        while i < count {
+            if p.load(fromByteOffset: i, as: UInt8.self) != q.load(fromByteOffset: i, as: UInt8.self) { return false }
+            i += 1
+        }
+        return true
     }
 
     /// Code-point order (Python `<` on `str`).

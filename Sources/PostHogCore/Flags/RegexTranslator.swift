@@ -1,16 +1,12 @@
-/// Translates a flag's regex (Python `re` syntax) into an ICU pattern for `NSRegularExpression`.
+/// Parses a flag's regex (Python `re` syntax) into a ``RegexNode`` for ``RegexProgram``.
 ///
 /// posthog-python only evaluates the syntax on which Python `re` and the server's Rust
 /// `fancy_regex` agree, and defers everything else to the server (spec §5.6). This scanner applies
 /// the same deferral rules, in the same left-to-right order, so the same patterns defer. For the
 /// patterns it keeps, it also finds the ones Python itself refuses to compile (such a filter is
-/// `false`), and writes an ICU pattern with Python's meaning:
-///
-/// * literals are written as `\x{…}`, so ICU never sees its own metacharacters;
-/// * `.` becomes `[^\n]` (ICU's `.` also stops at `\r`, U+0085, U+2028 and U+2029);
-/// * `$` becomes `\z` (posthog-python rewrites `$` to Python's absolute `\Z`);
-/// * `\s`/`\S` become explicit sets of Python's white space (ICU's `\s` lacks U+000B and U+0085);
-/// * `\d`/`\D` become `\p{Nd}`/`\P{Nd}`; `\w`/`\W` stay, the value check covers the difference.
+/// `false`), and builds the pattern with Python's meaning: `.` excludes only `\n`, `$` is the
+/// absolute end (posthog-python rewrites it to `\Z`), and `\d`, `\w`, `\s` are Python's Unicode
+/// classes.
 struct RegexTranslator {
     /// What became of a pattern.
     enum Outcome: Equatable {
@@ -22,9 +18,9 @@ struct RegexTranslator {
         case translated(Translation)
     }
 
-    /// An ICU pattern and what the value check needs to know about the original.
+    /// The parsed pattern and what the value check needs to know about it.
     struct Translation: Equatable {
-        var icuPattern: String
+        var pattern: RegexNode
         var usesWordClass = false
         var usesSpaceClass = false
         var usesEndAnchor = false
@@ -57,13 +53,14 @@ struct RegexTranslator {
 
     private let p: [Unicode.Scalar]
     private var i = 0
-    private var out = ""
+    /// Open groups, innermost last; each holds its alternatives, the last one being filled.
+    private var groups: [[[RegexNode]]] = [[[]]]
     private var previous = Previous.start
     private var groupHasQuantifier: [Bool] = []
     private var closedGroupHasQuantifier = false
     private var lastItem = LastItem.nothing
     private var problem: CompileProblem?
-    private var translation = Translation(icuPattern: "")
+    private var translation = Translation(pattern: .sequence([]))
 
     private init(pattern: [Unicode.Scalar]) {
         p = pattern
@@ -96,9 +93,29 @@ struct RegexTranslator {
         case .overflow: return .deferred
         case .syntax: return .invalid
         case nil:
-            translation.icuPattern = out
+            translation.pattern = Self.node(alternatives: groups[0])
             return .translated(translation)
         }
+    }
+
+    // MARK: Building the tree
+
+    private static func node(alternatives: [[RegexNode]]) -> RegexNode {
+        let branches = alternatives.map { $0.count == 1 ? $0[0] : RegexNode.sequence($0) }
+        return branches.count == 1 ? branches[0] : .alternation(branches)
+    }
+
+    private mutating func append(_ node: RegexNode) {
+        let group = groups.count - 1
+        groups[group][groups[group].count - 1].append(node)
+    }
+
+    /// Applies a quantifier to the last item (a Python compile error was recorded if there is none).
+    private mutating func repeatLast(min: Int, max: Int?) {
+        let group = groups.count - 1
+        let branch = groups[group].count - 1
+        guard let last = groups[group][branch].popLast() else { return }
+        groups[group][branch].append(.repetition(last, min: min, max: max))
     }
 
     // MARK: Group and quantifier bookkeeping (outside classes)
@@ -130,11 +147,9 @@ struct RegexTranslator {
             groupHasQuantifier.append(false)
             if char(i + 1) == "?" {
                 guard char(i + 2) == ":" else { throw Deferral() }
-                out += "(?:"
                 i += 2
-            } else {
-                out += "("
             }
+            groups.append([[]])
             previous = .openGroup
             lastItem = .nothing
         case ")":
@@ -147,7 +162,7 @@ struct RegexTranslator {
                     groupHasQuantifier[groupHasQuantifier.count - 1] = true
                 }
             }
-            out += ")"
+            if groups.count > 1 { append(Self.node(alternatives: groups.removeLast())) }
             previous = (previous == .openGroup || previous == .emptyGroup) ? .emptyGroup : .closeGroup
             lastItem = .atom
         case "{":
@@ -164,25 +179,32 @@ struct RegexTranslator {
             case .repetition: if c == "?" { lastItem = .lazyRepetition } else { fail(.syntax) }  // multiple repeat
             case .lazyRepetition: fail(.syntax)
             }
-            out.unicodeScalars.append(c)
+            // A lazy "?" after a quantifier changes nothing about whether a match exists.
+            if lastItem != .lazyRepetition {
+                switch c {
+                case "*": repeatLast(min: 0, max: nil)
+                case "+": repeatLast(min: 1, max: nil)
+                default: repeatLast(min: 0, max: 1)
+                }
+            }
         case "|":
-            out += "|"
+            groups[groups.count - 1].append([])
             previous = .pipe
             lastItem = .nothing
         case "^":
-            out += "^"
+            append(.start)
             previous = .caret
             lastItem = .anchor
         case "$":
-            out += "\\z"
+            append(.end)
             previous = .dollar
             lastItem = .anchor
         case ".":
-            out += "[^\\n]"
+            append(.anyExceptNewline)
             previous = .other
             lastItem = .atom
         default:
-            appendLiteral(c)
+            append(.literal(c.value))
             previous = .other
             lastItem = .atom
         }
@@ -226,14 +248,10 @@ struct RegexTranslator {
         case .atom: lastItem = .repetition
         case .repetition, .lazyRepetition: fail(.syntax)
         }
-        // ICU counts are 32-bit signed; larger ones can only matter for inputs over 2 GB.
-        let icuMax: UInt64 = 0x7FFF_FFFF
-        out += "{" + String(min(lowValue, icuMax))
-        if high != nil {
-            out += ","
-            if let highValue, highValue <= icuMax { out += String(highValue) }
+        if problem == nil {
+            // Counts are below 2^32 here; a program too large to build makes the filter defer.
+            repeatLast(min: Int(lowValue), max: high == nil ? Int(lowValue) : highValue.map { Int($0) })
         }
-        out += "}"
     }
 
     /// An escape outside a class; `i` is on the backslash and ends on the escape's last character.
@@ -244,27 +262,32 @@ struct RegexTranslator {
             return
         }
         if e == "x" {
-            let value = try hexEscape()
-            appendLiteral(value)
+            append(.literal(try hexEscape().value))
         } else {
             if e == "b" || e == "B" || e == "<" || e == ">" { throw Deferral() }
             try assertEscapeSupported(e, inClass: false)
             noteEscapeClass(e)
             switch e {
-            case "d": out += "\\p{Nd}"
-            case "D": out += "\\P{Nd}"
-            case "w": out += "\\w"
-            case "W": out += "\\W"
-            case "s": out += "[" + Self.pythonSpaceSet + "]"
-            case "S": out += "[^" + Self.pythonSpaceSet + "]"
-            case "f": out += "\\f"
-            case "n": out += "\\n"
-            case "r": out += "\\r"
-            case "t": out += "\\t"
-            default: appendLiteral(e)
+            case "d", "D", "w", "W", "s", "S": append(.set(RegexCharacterSet(categories: [Self.category(e)])))
+            case "f": append(.literal(0x0C))
+            case "n": append(.literal(0x0A))
+            case "r": append(.literal(0x0D))
+            case "t": append(.literal(0x09))
+            default: append(.literal(e.value))
             }
         }
         previous = .other
+    }
+
+    private static func category(_ e: Unicode.Scalar) -> RegexCharacterSet.Category {
+        switch e {
+        case "d": return .digit
+        case "D": return .notDigit
+        case "w": return .word
+        case "W": return .notWord
+        case "s": return .space
+        default: return .notSpace
+        }
     }
 
     /// `\xHH`: exactly two hex digits, else defer. `i` is on the `x` and ends on the last digit.
@@ -300,15 +323,6 @@ struct RegexTranslator {
         if e == "s" || e == "S" { translation.usesSpaceClass = true }
     }
 
-    private mutating func appendLiteral(_ c: Unicode.Scalar) {
-        let v = c.value
-        if (0x30...0x39).contains(v) || (0x41...0x5A).contains(v) || (0x61...0x7A).contains(v) {
-            out.unicodeScalars.append(c)
-        } else {
-            out += "\\x{" + String(v, radix: 16) + "}"
-        }
-    }
-
     // MARK: Character classes
 
     /// One element of a class, as Python's parser reads it.
@@ -326,7 +340,7 @@ struct RegexTranslator {
             i += 1
         }
         let contentStart = i
-        var body = ""
+        var set = RegexCharacterSet(negated: negated)
         var pendingRange: ClassItem?  // the low end, once a "-" makes a range
 
         while true {
@@ -374,7 +388,7 @@ struct RegexTranslator {
                     fail(.syntax)  // bad character range
                     continue
                 }
-                body += Self.icuLiteral(lo) + "-" + Self.icuLiteral(hi)
+                set.ranges.append(lo...hi)
                 continue
             }
             // Python reads "x-y" as a range unless the "-" is followed by the closing "]".
@@ -385,9 +399,12 @@ struct RegexTranslator {
                 i += 1
                 continue
             }
-            body += Self.icuClassItem(item)
+            switch item {
+            case .literal(let v): set.ranges.append(v...v)
+            case .category(let e): set.categories.append(Self.category(e))
+            }
         }
-        out += "[" + (negated ? "^" : "") + body + "]"
+        append(.set(set))
     }
 
     /// The checks the reference scan applies when it meets a "-" inside a class (at `i`).
@@ -403,31 +420,4 @@ struct RegexTranslator {
         if i >= 2, char(i - 2) == "\\", let e = char(i - 1), shorthands.contains(e) { throw Deferral() }
     }
 
-    private static func icuLiteral(_ v: UInt32) -> String {
-        "\\x{" + String(v, radix: 16) + "}"
-    }
-
-    private static func icuClassItem(_ item: ClassItem) -> String {
-        switch item {
-        case .literal(let v): return icuLiteral(v)
-        case .category(let c):
-            switch c {
-            case "d": return "\\p{Nd}"
-            case "D": return "\\P{Nd}"
-            case "w": return "\\w"
-            case "W": return "\\W"
-            case "s": return pythonSpaceSet
-            default: return pythonNonSpaceSet
-            }
-        }
-    }
-
-    /// Python's `\s`: the code points for which `str.isspace()` is true, as set members.
-    static let pythonSpaceSet =
-        "\\x{9}-\\x{d}\\x{1c}-\\x{20}\\x{85}\\x{a0}\\x{1680}\\x{2000}-\\x{200a}\\x{2028}\\x{2029}\\x{202f}\\x{205f}\\x{3000}"
-
-    /// The complement of ``pythonSpaceSet``, as set members (usable inside another set).
-    static let pythonNonSpaceSet =
-        "\\x{0}-\\x{8}\\x{e}-\\x{1b}\\x{21}-\\x{84}\\x{86}-\\x{9f}\\x{a1}-\\x{167f}\\x{1681}-\\x{1fff}"
-        + "\\x{200b}-\\x{2027}\\x{202a}-\\x{202e}\\x{2030}-\\x{205e}\\x{2060}-\\x{2fff}\\x{3001}-\\x{10ffff}"
 }

@@ -64,7 +64,9 @@ struct SemanticVersion: Comparable, Hashable, Sendable {
             while start < end, bytes[start] | 0x20 == UInt8(ascii: "v") { start += 1 }
             // Only the text before the first "-" or "+" counts.
             var coreEnd = start
-            while coreEnd < end, bytes[coreEnd] != UInt8(ascii: "-"), bytes[coreEnd] != UInt8(ascii: "+") { coreEnd += 1 }
+            while coreEnd < end, bytes[coreEnd] != UInt8(ascii: "-"), bytes[coreEnd] != UInt8(ascii: "+") {
+                coreEnd += 1
+            }
             var major: UInt64 = 0, minor: UInt64 = 0, patch: UInt64 = 0
             var i = start
             for part in 0..<3 {
@@ -139,7 +141,8 @@ struct SemanticVersion: Comparable, Hashable, Sendable {
         case 1:
             return SemanticVersion(numbers[0], .zero, .zero)..<SemanticVersion(numbers[0].incremented(), .zero, .zero)
         case 2:
-            return SemanticVersion(numbers[0], numbers[1], .zero)..<SemanticVersion(numbers[0], numbers[1].incremented(), .zero)
+            return SemanticVersion(numbers[0], numbers[1], .zero)
+                ..< SemanticVersion(numbers[0], numbers[1].incremented(), .zero)
         default:
             return SemanticVersion(numbers[0], numbers[1], numbers[2])
                 ..< SemanticVersion(numbers[0], numbers[1], numbers[2].incremented())

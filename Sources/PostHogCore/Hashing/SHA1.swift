@@ -208,7 +208,9 @@ public struct SHA1: Sendable {
     // `b = rotl(b, 30)`. The caller rotates the roles from one round to the next.
 
     @inline(__always)
-    private static func choose(_ a: UInt32, _ b: inout UInt32, _ c: UInt32, _ d: UInt32, _ e: inout UInt32, _ w: UInt32) {
+    private static func choose(
+        _ a: UInt32, _ b: inout UInt32, _ c: UInt32, _ d: UInt32, _ e: inout UInt32, _ w: UInt32
+    ) {
         e = e &+ rotate(a, 5) &+ (d ^ (b & (c ^ d))) &+ 0x5A82_7999 &+ w
         b = rotate(b, 30)
     }
@@ -222,7 +224,9 @@ public struct SHA1: Sendable {
     }
 
     @inline(__always)
-    private static func majority(_ a: UInt32, _ b: inout UInt32, _ c: UInt32, _ d: UInt32, _ e: inout UInt32, _ w: UInt32) {
+    private static func majority(
+        _ a: UInt32, _ b: inout UInt32, _ c: UInt32, _ d: UInt32, _ e: inout UInt32, _ w: UInt32
+    ) {
         e = e &+ rotate(a, 5) &+ ((b & c) &+ (d & (b ^ c))) &+ 0x8F1B_BCDC &+ w
         b = rotate(b, 30)
     }
