@@ -38,7 +38,9 @@ struct ImportCLITests {
             let path = try writeLines(dir, "events.ndjson", ImportRows.sampleNDJSON(count: count, days: 2))
             // An in-process sink (it cannot outlive the test runner), slowed down like `--latency-ms 25`.
             try await withSink(apiKey: Self.key, configure: { $0.faults.latencyMilliseconds = 25 }) { sink in
-                let arguments = Self.importArguments([path], host: sink.url, dir: dir, ["--batch-size", "50", "--concurrency", "2"])
+                // --rate keeps the run several seconds long, so the kill lands mid-run even on a
+                // loaded machine.
+                let arguments = Self.importArguments([path], host: sink.url, dir: dir, ["--batch-size", "50", "--concurrency", "2", "--rate", "500"])
                 let child = try FlagCLIProcess(arguments, environment: Self.environment())
                 let atKill = await Self.waitForStored(sink, atLeast: 600, while: child)
                 child.signal(SIGKILL)
