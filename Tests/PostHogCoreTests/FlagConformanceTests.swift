@@ -31,21 +31,25 @@ struct FlagConformanceTests {
         #expect(try FlagVectors.lines("consistency", "hashes.jsonl").count == 200)
     }
 
-    @Test("evaluateAll agrees with single evaluations")
-    func evaluateAllAgrees() throws {
-        let evaluator = FlagEvaluator(definitions: try FlagVectors.definitions("public"))
-        let cases = try FlagVectors.lines("public", "cases.jsonl").map(FlagVectors.Case.init)
+    @Test("evaluateAll agrees with single evaluations", arguments: ["public", "public-pmv2"])
+    func evaluateAllAgrees(_ set: String) throws {
+        let evaluator = FlagEvaluator(definitions: try FlagVectors.definitions(set))
+        let cases = try FlagVectors.lines(set, "cases.jsonl").map(FlagVectors.Case.init)
         let now = Date()
         // The cases are the cross product of flags and subjects: one case per subject has the first key.
         let subjects = cases.filter { $0.flagKey == cases[0].flagKey }.map(\.subject)
-        #expect(subjects.count == 32)
+        #expect(subjects.count * evaluator.flagKeys.count == cases.count)
+        var disagreements: [String] = []
         for subject in subjects {
             let all = evaluator.evaluateAll(for: subject, now: now)
-            #expect(all.count == evaluator.flagKeys.count)
-            for key in evaluator.flagKeys {
-                #expect(all[key] == evaluator.evaluate(key, for: subject, now: now), "\(key)")
+            if all.count != evaluator.flagKeys.count {
+                disagreements.append("\(subject.distinctId): \(all.count) flags")
+            }
+            for key in evaluator.flagKeys where all[key] != evaluator.evaluate(key, for: subject, now: now) {
+                disagreements.append("\(subject.distinctId) [\(key)]")
             }
         }
+        #expect(disagreements.isEmpty, "evaluateAll differs: \(disagreements.prefix(20).joined(separator: ", "))")
     }
 
     @Test("raw bucketing hashes match hashes.jsonl")
@@ -148,18 +152,23 @@ enum FlagVectors {
             guard let actual else { return "\(id) [\(flagKey)]: flag not found" }
             let expected: String
             if let expectedValue {
-                expected = "\(expectedValue) payload \(expectedPayload.map { JSONWriter.string($0, sortedKeys: true) } ?? "nil")"
+                expected = "\(expectedValue) payload \(Self.render(expectedPayload))"
             } else {
                 expected = "inconclusive(\(expectedReason?.rawValue ?? "?"))"
             }
             let got: String
             switch actual {
             case .decided(let value, let payload):
-                got = "\(value) payload \(payload.map { JSONWriter.string($0, sortedKeys: true) } ?? "nil")"
+                got = "\(value) payload \(Self.render(payload))"
             case .inconclusive(let reason):
                 got = "inconclusive(\(reason.rawValue))"
             }
             return expected == got ? nil : "\(id) [\(flagKey)]: expected \(expected), got \(got)"
+        }
+
+        /// A payload as canonical JSON text (sorted keys; 1 and 1.0 stay distinct).
+        private static func render(_ payload: JSONValue?) -> String {
+            payload.map { JSONWriter.string($0, sortedKeys: true) } ?? "none"
         }
     }
 }

@@ -64,7 +64,8 @@ struct FlagDefinitionsTests {
 
     @Test("only the number 2 selects explicit matching", arguments: [
         (#"{"flags": []}"#, 1), (#"{"flags": [], "property_matching_version": 2}"#, 2),
-        (#"{"flags": [], "property_matching_version": "2"}"#, 1), (#"{"flags": [], "property_matching_version": 3}"#, 3),
+        (#"{"flags": [], "property_matching_version": "2"}"#, 1),
+        (#"{"flags": [], "property_matching_version": 3}"#, 3),
     ])
     func matchingVersion(_ json: String, _ version: Int) throws {
         #expect(try FlagDefinitions(data: Array(json.utf8)).propertyMatchingVersion == version)
@@ -72,7 +73,9 @@ struct FlagDefinitionsTests {
 
     @Test("bodies without a flags list are errors")
     func errors() {
-        #expect(throws: FlagDefinitionsError.missingFlags) { try FlagDefinitions(data: Array(#"{"type": "quota_limited"}"#.utf8)) }
+        #expect(throws: FlagDefinitionsError.missingFlags) {
+            try FlagDefinitions(data: Array(#"{"type": "quota_limited"}"#.utf8))
+        }
         #expect(throws: FlagDefinitionsError.notAnObject) { try FlagDefinitions(data: Array("[]".utf8)) }
         #expect(throws: FlagDefinitionsError.self) { try FlagDefinitions(data: Array("{".utf8)) }
     }

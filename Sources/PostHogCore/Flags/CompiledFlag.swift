@@ -45,11 +45,10 @@ final class CompiledFlag: Sendable {
     /// `nil` when `filters.groups` is not a list (the SDK fails on it).
     let conditions: [CompiledCondition]?
     let earlyExit: Bool
-    /// Decoded payloads by value key (`"true"`, `"false"`, variant). JSON `null` and invalid JSON are absent.
-    let payloads: [String: JSONValue]
+    /// Decoded payloads of `true` and `false`. JSON `null` and invalid JSON count as absent.
     let payloadWhenTrue: JSONValue?
     let payloadWhenFalse: JSONValue?
-    /// The payloads of other values (variants, holdouts), for a linear scan.
+    /// Decoded payloads by value key (variants, `holdout-<id>`), for a linear scan.
     let variantPayloads: [(key: String, payload: JSONValue)]
 
     var isGroupFlag: Bool { !aggregation.isNull }
@@ -106,7 +105,6 @@ final class CompiledFlag: Sendable {
         for (key, raw) in filters["payloads"]?.objectValue ?? [:] {
             if let payload = Self.decodePayload(raw) { decoded[key] = payload }
         }
-        payloads = decoded
         payloadWhenTrue = decoded["true"]
         payloadWhenFalse = decoded["false"]
         variantPayloads = decoded.map { (key: $0.key, payload: $0.value) }

@@ -8,11 +8,23 @@ extension EvaluationRun {
         guard cohort.operatorIsValid else { throw .inconclusive(.unsupportedDefinition) }
         // A cohort that contains itself recurses until Python gives up with a RecursionError.
         if cohortStack.contains(index) { throw .malformed }
-        let group = program.cohorts[index]
+        let matched: Bool
+        if let cache = context.scope.cache, program.cohortIsPure[index] {
+            // Membership depends only on the person's properties: share it across the flags.
+            let slot = program.propertyFilterCount + index
+            matched = try cache.result(slot: slot) { () throws(EvaluationError) -> Bool in
+                try matchCohortGroup(index, context)
+            }
+        } else {
+            matched = try matchCohortGroup(index, context)
+        }
+        return cohort.negatesMembership ? !matched : matched
+    }
+
+    private mutating func matchCohortGroup(_ index: Int, _ context: Context) throws(EvaluationError) -> Bool {
         cohortStack.append(index)
         defer { cohortStack.removeLast() }
-        let matched = try matchGroup(group, context)
-        return cohort.negatesMembership ? !matched : matched
+        return try matchGroup(program.cohorts[index], context)
     }
 
     /// A property group (posthog-python's `match_property_group`). Every entry is evaluated, so

@@ -50,7 +50,7 @@ public struct FlagEvaluator: Sendable {
         withUnsafePointer(to: subject) { subject in
             var run = EvaluationRun(program: program, subject: subject, now: Self.microseconds(now))
             run.personCache = PersonPropertyCache(
-                valueSlots: program.propertySlotCount, resultSlots: program.propertyFilterCount)
+                valueSlots: program.propertySlotCount, resultSlots: program.propertyFilterCount + program.cohorts.count)
             var results = program.resultTemplate
             for (position, flag) in program.flags.enumerated() {
                 run.reset()

@@ -47,8 +47,11 @@ extension PropertyMatcher {
     private func match(_ scope: PropertyScope, now: Int64) throws(EvaluationError) -> Bool {
         if case .unknownOperator = operation { throw .inconclusive(.unsupportedDefinition) }
         let value: JSONValue?
+        var cachedSlot: Int?
         switch key {
-        case .name(let name, let slot): value = scope.value(forKey: name, slot: slot)
+        case .name(let name, let slot):
+            value = scope.value(forKey: name, slot: slot)
+            if scope.cache != nil { cachedSlot = slot }
         case .neverPresent: value = nil
         case .unhashable: throw .malformed
         }
@@ -95,14 +98,27 @@ extension PropertyMatcher {
             guard let filterInstant = Self.instant(of: date, now: now) else {
                 throw .inconclusive(.unsupportedDefinition)
             }
-            guard case .string(let text) = value, let instant = PythonDateTime.parse(text, now: now) else {
+            guard case .string(let text) = value else { throw .inconclusive(.missingContext) }
+            let parsed: Int64?
+            if let cache = scope.cache, let slot = cachedSlot {
+                parsed = cache.instant(slot: slot) { PythonDateTime.parse(text, now: now) }
+            } else {
+                parsed = PythonDateTime.parse(text, now: now)
+            }
+            guard let instant = parsed else {
                 throw .inconclusive(.missingContext)
             }
             return before ? instant < filterInstant : instant > filterInstant
         case .semver(let semver):
             if case .null = value { return false }
             if case .invalid = semver { throw .inconclusive(.unsupportedDefinition) }
-            guard let version = SemanticVersion(parsing: value.pythonString) else {
+            let parsed: SemanticVersion?
+            if let cache = scope.cache, let slot = cachedSlot {
+                parsed = cache.version(slot: slot) { SemanticVersion(parsing: value.pythonString) }
+            } else {
+                parsed = SemanticVersion(parsing: value.pythonString)
+            }
+            guard let version = parsed else {
                 throw .inconclusive(.missingContext)
             }
             switch semver {
