@@ -233,9 +233,23 @@ struct ReaderLineTests {
                 case .malformed(let reason, let line, let offset, let end, let raw):
                     got.append("bad \(line) \(offset) \(end) \(String(decoding: raw, as: UTF8.self))")
                     #expect(!reason.isEmpty)
+                case .unparsed:
+                    Issue.record("lines are parsed unless parsesNDJSON is off")
                 }
             }
             #expect(got == ["obj [\"a\"] 1 0 8", "bad 4 13 19 [1,2]", "bad 5 19 24 {bad", "obj [\"b\"] 6 24 31"])
+            // With parsing deferred, the same lines come out raw at the same positions.
+            var raw = try RowReader(path: path, format: .auto, mapping: ImportMapping())
+            raw.parsesNDJSON = false
+            var lines: [String] = []
+            while let row = try raw.next() {
+                guard case .unparsed(let bytes, let line, let offset, let end) = row else {
+                    Issue.record("expected an unparsed line")
+                    continue
+                }
+                lines.append("\(line) \(offset) \(end) \(String(decoding: bytes, as: UTF8.self))")
+            }
+            #expect(lines == ["1 0 8 {\"a\":1}", "4 13 19 [1,2]", "5 19 24 {bad", "6 24 31 {\"b\":2}"])
         }
     }
 

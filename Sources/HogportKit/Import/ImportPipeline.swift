@@ -130,7 +130,7 @@ public final class ImportPipeline: Sendable {
 
         var ledger = CommitLedger()
         var batcher = EventBatcher(maxEvents: config.batchSize, maxBytes: config.maxBatchBytes - BatchBody.overhead(apiKeyLength: config.apiKey.utf8.count))
-        var concurrency = AdaptiveConcurrency(maximum: config.concurrency, initial: min(config.concurrency, 2))
+        var concurrency = AdaptiveConcurrency(maximum: config.concurrency, initial: config.concurrency)
         let clock = ContinuousClock()
         func now() -> Double {
             let d = clock.now - started
@@ -149,6 +149,8 @@ public final class ImportPipeline: Sendable {
         var rowsThisRun = 0
         var rejectedThisRun = 0
         var previewLeft = config.dryRun ? 10 : 0
+        // The default mapping lets PostHog-shaped NDJSON captures take the byte-level fast path.
+        let passthrough = config.mapping == ImportMapping()
 
         func commit(_ release: CommitLedger.Release) throws(ImportError) {
             guard !release.positions.isEmpty || !release.deltas.isEmpty || !release.finishedFiles.isEmpty else { return }
@@ -318,6 +320,26 @@ public final class ImportPipeline: Sendable {
                 }
 
                 var pendingRows: [RowRef] = []
+
+                func accept(_ encoded: EncodedEvent, kind: MessageKind, timestamp ts: Timestamp, preview: JSONValue?, line: Int, offset: Int64, at position: RowPosition) async throws {
+                    if ts.microseconds < lastTimestamp { summary.outOfOrder += 1 }
+                    lastTimestamp = ts.microseconds
+                    if summary.earliest.map({ ts < $0 }) ?? true { summary.earliest = ts }
+                    if summary.latest.map({ ts > $0 }) ?? true { summary.latest = ts }
+                    if let preview, previewLeft > 0 {
+                        previewLeft -= 1
+                        summary.preview.append(preview)
+                    }
+                    pendingRows.append(RowRef(line: line, offset: offset))
+                    for closed in batcher.add(encoded, kind: kind, day: ts.utcDay, at: position) {
+                        let refs = Array(pendingRows.prefix(closed.events.count))
+                        pendingRows.removeFirst(closed.events.count)
+                        // Tags index the batch's own rows.
+                        var batch = closed
+                        for i in batch.events.indices { batch.events[i].tag = Int64(i) }
+                        try await dispatch(batch, rows: refs)
+                    }
+                }
                 fileLoop: for (fileIndex, path) in files.enumerated() {
                     let name = path == "-" ? "stdin" : path
                     let recorded = progressByFile[fileIndex]
@@ -331,6 +353,7 @@ public final class ImportPipeline: Sendable {
                         continue
                     }
                     var reader = try RowReader(path: path, format: config.format, mapping: config.mapping)
+                    reader.parsesNDJSON = !passthrough
                     if let recorded, recorded.offset > 0, path != "-" {
                         try reader.skip(toOffset: recorded.offset, line: recorded.line)
                         summary.resumedRows += recorded.counts.rows
@@ -361,7 +384,21 @@ public final class ImportPipeline: Sendable {
                         }
                         let position = RowPosition(fileIndex: fileIndex, line: reader.resumePoint.line, endOffset: reader.resumePoint.offset)
                         lastEnd = position
+                        // PostHog-shaped captures under the default mapping skip the value tree.
+                        if case .unparsed(let bytes, let line, let offset, _) = row, previewLeft == 0 {
+                            let tag = Int64(pendingRows.count)
+                            if let fast = bytes.withUnsafeBufferPointer({ PassthroughCapture.encode($0, tag: tag) }) {
+                                try await accept(fast.event, kind: .capture, timestamp: fast.timestamp, preview: nil, line: line, offset: offset, at: position)
+                                continue
+                            }
+                        }
+                        var row = row
+                        if case .unparsed(let bytes, let line, let offset, let end) = row {
+                            row = .parsed(bytes, line: line, offset: offset, endOffset: end)
+                        }
                         switch row {
+                        case .unparsed:
+                            preconditionFailure("parsed above")
                         case .malformed(let reason, let line, let offset, _, let raw):
                             try reject(at: position, name: name, line: line, offset: offset, reason: reason, raw: raw)
                         case .object(let object, let line, let offset, _, let raw):
@@ -389,23 +426,7 @@ public final class ImportPipeline: Sendable {
                                     continue
                                 }
                                 let ts = message.event.timestamp ?? Timestamp(microseconds: 0)
-                                if ts.microseconds < lastTimestamp { summary.outOfOrder += 1 }
-                                lastTimestamp = ts.microseconds
-                                if summary.earliest.map({ ts < $0 }) ?? true { summary.earliest = ts }
-                                if summary.latest.map({ ts > $0 }) ?? true { summary.latest = ts }
-                                if previewLeft > 0 {
-                                    previewLeft -= 1
-                                    summary.preview.append(message.event.jsonValue)
-                                }
-                                pendingRows.append(RowRef(line: line, offset: offset))
-                                for closed in batcher.add(encoded, kind: message.kind, day: ts.utcDay, at: position) {
-                                    let refs = Array(pendingRows.prefix(closed.events.count))
-                                    pendingRows.removeFirst(closed.events.count)
-                                    // Tags index the batch's own rows.
-                                    var batch = closed
-                                    for i in batch.events.indices { batch.events[i].tag = Int64(i) }
-                                    try await dispatch(batch, rows: refs)
-                                }
+                                try await accept(encoded, kind: message.kind, timestamp: ts, preview: previewLeft > 0 ? message.event.jsonValue : nil, line: line, offset: offset, at: position)
                             }
                         }
                     }

@@ -6,16 +6,31 @@ public struct RowReader {
     public enum Row {
         case object([String: JSONValue], line: Int, offset: Int64, endOffset: Int64, raw: ArraySlice<UInt8>)
         case malformed(reason: String, line: Int, offset: Int64, endOffset: Int64, raw: ArraySlice<UInt8>)
+        /// An NDJSON line not parsed yet (only with ``parsesNDJSON`` off); see ``parsed(_:line:offset:endOffset:)``.
+        case unparsed(ArraySlice<UInt8>, line: Int, offset: Int64, endOffset: Int64)
 
         public var line: Int {
             switch self {
-            case .object(_, let line, _, _, _), .malformed(_, let line, _, _, _): return line
+            case .object(_, let line, _, _, _), .malformed(_, let line, _, _, _), .unparsed(_, let line, _, _): return line
             }
         }
 
         public var endOffset: Int64 {
             switch self {
-            case .object(_, _, _, let end, _), .malformed(_, _, _, let end, _): return end
+            case .object(_, _, _, let end, _), .malformed(_, _, _, let end, _), .unparsed(_, _, _, let end): return end
+            }
+        }
+
+        /// Parses an NDJSON line into an object row, or a malformed one.
+        public static func parsed(_ bytes: ArraySlice<UInt8>, line: Int, offset: Int64, endOffset: Int64) -> Row {
+            do {
+                let value = try JSONParser.parse(bytes)
+                guard case .object(let object) = value else {
+                    return .malformed(reason: "the line is a JSON \(value.typeName), not an object", line: line, offset: offset, endOffset: endOffset, raw: bytes)
+                }
+                return .object(object, line: line, offset: offset, endOffset: endOffset, raw: bytes)
+            } catch {
+                return .malformed(reason: "invalid JSON at column \(error.offset + 1): \(error.reason)", line: line, offset: offset, endOffset: endOffset, raw: bytes)
             }
         }
     }
@@ -31,6 +46,9 @@ public struct RowReader {
 
     private var backend: Backend
     public let format: InputFormat
+    /// Whether NDJSON lines are parsed here (the default) or handed out as ``Row/unparsed(_:line:offset:endOffset:)``
+    /// for a caller with a faster path.
+    public var parsesNDJSON = true
     public let name: String
 
     /// Opens `path` (`-` for standard input) in `format` (`auto` sniffs the name, then the content).
@@ -127,15 +145,10 @@ public struct RowReader {
                     } else if line.bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) {
                         continue
                     }
-                    do {
-                        let value = try JSONParser.parse(line.bytes)
-                        guard case .object(let object) = value else {
-                            return .malformed(reason: "the line is a JSON \(value.typeName), not an object", line: line.number, offset: line.offset, endOffset: line.endOffset, raw: line.bytes)
-                        }
-                        return .object(object, line: line.number, offset: line.offset, endOffset: line.endOffset, raw: line.bytes)
-                    } catch {
-                        return .malformed(reason: "invalid JSON at column \(error.offset + 1): \(error.reason)", line: line.number, offset: line.offset, endOffset: line.endOffset, raw: line.bytes)
+                    guard parsesNDJSON else {
+                        return .unparsed(line.bytes, line: line.number, offset: line.offset, endOffset: line.endOffset)
                     }
+                    return .parsed(line.bytes, line: line.number, offset: line.offset, endOffset: line.endOffset)
                 }
                 return nil
             case .csv(var reader, let converter):

@@ -110,59 +110,28 @@ public final class SinkRouter: Sendable {
                 return .text(400, "invalid GZIP data: \(error.message)")
             }
         }
-        let json: JSONValue
-        do {
-            json = try JSONParser.parse(body)
-        } catch {
-            return .text(400, "failed to parse request: \(error)")
-        }
-        var envelopeToken: String?
-        var historical = false
-        var sentAt: String?
-        let rawEvents: [JSONValue]
-        switch json {
-        case .object(let object) where object["batch"] != nil:
-            guard case .array(let batch) = object["batch"]! else { return .text(400, "failed to parse request: batch is not an array") }
-            rawEvents = batch
-            envelopeToken = object["api_key"]?.stringValue ?? object["token"]?.stringValue
-            historical = object["historical_migration"]?.boolValue ?? false
-            sentAt = object["sent_at"]?.stringValue
-        case .object:
-            rawEvents = [json]
-        case .array(let events):
-            rawEvents = events
-        default:
-            return .text(400, "failed to parse request: expected an object or an array")
-        }
-        // Only /batch reads historical_migration and sent_at, as PostHog's capture does.
-        if !request.path.hasPrefix("/batch") {
-            historical = false
-            sentAt = nil
-        }
-        guard !rawEvents.isEmpty else { return .text(400, "EmptyBatch: the batch has no events") }
-        let token = envelopeToken ?? rawEvents.first.flatMap { Self.eventToken($0) }
-        guard let token, !token.isEmpty else { return .text(401, "no API key (token) in the request") }
-        guard token == configuration.apiKey else { return .text(401, "invalid project API key") }
-
-        var rows: [SinkStore.Row] = []
-        rows.reserveCapacity(rawEvents.count)
         let now = Timestamp.now()
-        for (index, raw) in rawEvents.enumerated() {
-            switch Self.validate(raw, index: index, now: now, historical: historical, sentAt: sentAt) {
-            case .success(let row): rows.append(row)
-            case .failure(let problem): return .text(400, problem.message)
+        let isBatchPath = request.path.hasPrefix("/batch")
+        let batch: CaptureBatch
+        let apiKey = configuration.apiKey
+        switch body.withUnsafeBufferPointer({ Self.scanBatch($0, apiKey: apiKey, isBatchPath: isBatchPath, now: now) }) {
+        case .success(let scanned)?:
+            batch = scanned
+        case .failure(let problem)?:
+            return .text(problem.status, problem.message)
+        case nil:
+            switch Self.parseCapture(body, apiKey: apiKey, isBatchPath: isBatchPath, now: now) {
+            case .success(let parsed): batch = parsed
+            case .failure(let problem): return .text(problem.status, problem.message)
             }
         }
-        if body.count > PostHogEvent.maximumEncodedSize {
-            for (index, raw) in rawEvents.enumerated() where JSONWriter.encode(raw).count > PostHogEvent.maximumEncodedSize {
-                return .text(413, "EventTooBig: event \(index) is over \(PostHogEvent.maximumEncodedSize) bytes")
-            }
-        }
+        let rows = batch.rows
         do {
             try store.insert(rows)
         } catch {
             return .text(503, "transient error, please retry: \(error)")
         }
+        let historical = rows.first?.historical ?? false
         state.withLock { s in
             s.statistics.eventsStored += rows.count
             if historical { s.statistics.historicalBatches += 1 }
@@ -172,6 +141,65 @@ public final class SinkRouter: Sendable {
 
     struct Problem: Error {
         var message: String
+        var status = 400
+    }
+
+    /// The general path: the whole body parsed into values, every event checked by ``validate``.
+    static func parseCapture(_ body: [UInt8], apiKey: String, isBatchPath: Bool, now: Timestamp) -> Result<CaptureBatch, Problem> {
+        let json: JSONValue
+        do {
+            json = try JSONParser.parse(body)
+        } catch {
+            return .failure(Problem(message: "failed to parse request: \(error)"))
+        }
+        var envelopeToken: String?
+        var historical = false
+        var sentAt: String?
+        let rawEvents: [JSONValue]
+        switch json {
+        case .object(let object) where object["batch"] != nil:
+            guard case .array(let batch) = object["batch"]! else { return .failure(Problem(message: "failed to parse request: batch is not an array")) }
+            rawEvents = batch
+            envelopeToken = object["api_key"]?.stringValue ?? object["token"]?.stringValue
+            historical = object["historical_migration"]?.boolValue ?? false
+            sentAt = object["sent_at"]?.stringValue
+        case .object:
+            rawEvents = [json]
+        case .array(let events):
+            rawEvents = events
+        default:
+            return .failure(Problem(message: "failed to parse request: expected an object or an array"))
+        }
+        // Only /batch reads historical_migration and sent_at, as PostHog's capture does.
+        if !isBatchPath {
+            historical = false
+            sentAt = nil
+        }
+        guard !rawEvents.isEmpty else { return .failure(Problem(message: "EmptyBatch: the batch has no events")) }
+        let token = envelopeToken ?? rawEvents.first.flatMap { Self.eventToken($0) }
+        guard let token, !token.isEmpty else { return .failure(Problem(message: "no API key (token) in the request", status: 401)) }
+        guard token == apiKey else { return .failure(Problem(message: "invalid project API key", status: 401)) }
+        var rows: [SinkStore.Incoming] = []
+        rows.reserveCapacity(rawEvents.count)
+        for (index, raw) in rawEvents.enumerated() {
+            switch Self.validate(raw, index: index, now: now, historical: historical, sentAt: sentAt) {
+            case .success(let row):
+                var writer = JSONWriter(capacity: 256)
+                writer.writeObject(row.properties)
+                rows.append(
+                    SinkStore.Incoming(
+                        uuid: row.uuid, event: row.event, distinctId: row.distinctId, timestamp: row.timestamp, properties: writer.bytes,
+                        historical: row.historical, sentAt: row.sentAt))
+            case .failure(let problem):
+                return .failure(problem)
+            }
+        }
+        if body.count > PostHogEvent.maximumEncodedSize {
+            for (index, raw) in rawEvents.enumerated() where JSONWriter.encode(raw).count > PostHogEvent.maximumEncodedSize {
+                return .failure(Problem(message: "EventTooBig: event \(index) is over \(PostHogEvent.maximumEncodedSize) bytes", status: 413))
+            }
+        }
+        return .success(CaptureBatch(token: token, rows: rows))
     }
 
     static func eventToken(_ event: JSONValue) -> String? {

@@ -33,7 +33,7 @@ public enum JSONParser {
     }
 
     private static func parseResult(_ buffer: UnsafeBufferPointer<UInt8>) -> Result<JSONValue, JSONParseError> {
-        var cursor = Cursor(buffer: buffer)
+        var cursor = JSONCursor(buffer: buffer)
         do throws(JSONParseError) {
             cursor.skipWhitespace()
             let value = try cursor.parseValue(depth: 0)
@@ -48,7 +48,7 @@ public enum JSONParser {
     }
 }
 
-private struct Cursor {
+struct JSONCursor {
     let buffer: UnsafeBufferPointer<UInt8>
     var index = 0
     var scratch: [UInt8] = []
@@ -191,8 +191,8 @@ private struct Cursor {
             switch byte {
             case UInt8(ascii: "\""):
                 index += 1
-                let bytes = scratch
-                if let string = String(validating: bytes, as: UTF8.self) { return string }
+                let valid = scratch.withUnsafeBufferPointer { Self.firstInvalidUTF8($0) == $0.count }
+                if valid { return scratch.withUnsafeBufferPointer { String(decoding: $0, as: UTF8.self) } }
                 // Escapes are ASCII, so the first bad sequence in the raw input is the culprit.
                 let raw = UnsafeBufferPointer(rebasing: buffer[contentStart..<(index - 1)])
                 throw JSONParseError(offset: contentStart + Self.firstInvalidUTF8(raw), reason: "invalid UTF-8 in string")
@@ -283,26 +283,58 @@ private struct Cursor {
     }
 
     static func makeString(_ bytes: UnsafeBufferPointer<UInt8>, at offset: Int) throws(JSONParseError) -> String {
-        guard let s = String(validating: bytes, as: UTF8.self) else {
-            throw JSONParseError(offset: offset + firstInvalidUTF8(bytes), reason: "invalid UTF-8 in string")
+        // Validated here rather than by `String(validating:)`, whose generic path costs more than
+        // the rest of the parse; valid input then takes String's unchecked fast path.
+        let invalid = firstInvalidUTF8(bytes)
+        if invalid < bytes.count {
+            throw JSONParseError(offset: offset + invalid, reason: "invalid UTF-8 in string")
         }
-        return s
+        return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// The index of the first byte of `bytes` that does not start a valid UTF-8 sequence.
+    /// The index of the first byte of `bytes` that does not start a valid UTF-8 sequence
+    /// (`bytes.count` when all of it is valid): RFC 3629, no overlong forms, no surrogates.
     static func firstInvalidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
-        var parser = Unicode.UTF8.ForwardParser()
-        var iterator = bytes.makeIterator()
-        var index = 0
-        while true {
-            switch parser.parseScalar(from: &iterator) {
-            case .valid(let scalar): index += scalar.count
-            case .error(let length):
-                _ = length
-                return index
-            case .emptyInput: return index
+        let count = bytes.count
+        var i = 0
+        while i < count {
+            // Eight ASCII bytes at a time.
+            if i + 8 <= count {
+                let word = UnsafeRawPointer(bytes.baseAddress! + i).loadUnaligned(as: UInt64.self)
+                if word & 0x8080_8080_8080_8080 == 0 {
+                    i += 8
+                    continue
+                }
+            }
+            let b0 = bytes[i]
+            if b0 < 0x80 {
+                i += 1
+                continue
+            }
+            @inline(__always) func cont(_ k: Int) -> Bool { i + k < count && bytes[i + k] & 0xC0 == 0x80 }
+            switch b0 {
+            case 0xC2...0xDF:
+                guard cont(1) else { return i }
+                i += 2
+            case 0xE0...0xEF:
+                guard i + 1 < count else { return i }
+                let b1 = bytes[i + 1]
+                let low: UInt8 = b0 == 0xE0 ? 0xA0 : 0x80
+                let high: UInt8 = b0 == 0xED ? 0x9F : 0xBF
+                guard b1 >= low && b1 <= high, cont(2) else { return i }
+                i += 3
+            case 0xF0...0xF4:
+                guard i + 1 < count else { return i }
+                let b1 = bytes[i + 1]
+                let low: UInt8 = b0 == 0xF0 ? 0x90 : 0x80
+                let high: UInt8 = b0 == 0xF4 ? 0x8F : 0xBF
+                guard b1 >= low && b1 <= high, cont(2), cont(3) else { return i }
+                i += 4
+            default:
+                return i
             }
         }
+        return count
     }
 
     mutating func parseNumber() throws(JSONParseError) -> JSONValue {

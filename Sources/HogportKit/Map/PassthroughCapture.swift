@@ -1,0 +1,92 @@
+public import PostHogKit
+
+/// The fast path for PostHog-shaped NDJSON under the default mapping: a capture line
+/// `{"event", "distinct_id", "timestamp", "uuid", "properties"}` is validated and re-emitted
+/// with its `properties` copied through as bytes, without building a value tree.
+///
+/// It gives exactly what ``MessageBuilder`` gives for such a line (same fields, same uuid, same
+/// timestamp; only the order of property keys differs, kept as in the source). Anything else
+/// (a missing or non-UUID `uuid`, a reserved event name, `type`, `$set`, `$set_once`, a
+/// distinct id elsewhere, properties as a JSON string, duplicate keys, invalid JSON) returns
+/// nil and takes the general path, which also words the errors.
+public enum PassthroughCapture {
+    /// A line the fast path encoded.
+    public struct Encoded: Sendable {
+        public var event: EncodedEvent
+        public var timestamp: Timestamp
+    }
+
+    /// Encodes `line`, or nil when the line needs the general path.
+    public static func encode(_ line: UnsafeBufferPointer<UInt8>, tag: Int64 = 0) -> Encoded? {
+        guard let members = try? JSONScanner.members(of: line) else { return nil }
+        var event: Range<Int>?
+        var distinctId: Range<Int>?
+        var timestamp: Range<Int>?
+        var uuid: Range<Int>?
+        var properties: Range<Int>?
+        for member in members {
+            switch member.key {
+            case "event":
+                guard event == nil, member.isString else { return nil }
+                event = member.value
+            case "distinct_id":
+                guard distinctId == nil, member.isString else { return nil }
+                distinctId = member.value
+            case "timestamp":
+                guard timestamp == nil else { return nil }
+                timestamp = member.value
+            case "uuid":
+                guard uuid == nil, member.isString else { return nil }
+                uuid = member.value
+            case "properties":
+                guard properties == nil else { return nil }
+                if member.isObject {
+                    properties = member.value
+                } else if !member.isNull {
+                    return nil
+                }
+            case "type", "$set", "$set_once", "$distinct_id":
+                return nil
+            default:
+                continue  // the general path ignores other keys too
+            }
+        }
+        guard let event, let distinctId, let timestamp, let uuid,
+            let name = JSONScanner.string(in: line, at: event), !name.isEmpty,
+            MessageKind(eventName: name) == .capture,
+            let id = JSONScanner.string(in: line, at: distinctId), !id.isEmpty,
+            id.utf8.count <= MessageBuilder.maximumDistinctIdLength,
+            let sourceUUID = JSONScanner.string(in: line, at: uuid), let normalized = EventUUID.normalized(sourceUUID),
+            let timeValue = try? JSONScanner.value(in: line, at: timestamp), !timeValue.isNull,
+            let time = try? TimestampFormat.auto.parse(timeValue)
+        else { return nil }
+
+        // The same layout as PostHogEvent.encode(into:).
+        var writer = JSONWriter(capacity: 128 + (properties?.count ?? 2))
+        writer.writeByte(UInt8(ascii: "{"))
+        writer.writeKey("event")
+        writer.writeString(name)
+        writer.writeByte(UInt8(ascii: ","))
+        writer.writeKey("distinct_id")
+        writer.writeString(id)
+        writer.writeByte(UInt8(ascii: ","))
+        writer.writeKey("properties")
+        if let properties {
+            writer.writeRaw(UnsafeBufferPointer(rebasing: line[properties]))
+        } else {
+            writer.writeByte(UInt8(ascii: "{"))
+            writer.writeByte(UInt8(ascii: "}"))
+        }
+        writer.writeByte(UInt8(ascii: ","))
+        writer.writeKey("timestamp")
+        writer.writeByte(UInt8(ascii: "\""))
+        time.appendISO8601(to: &writer.bytes)
+        writer.writeByte(UInt8(ascii: "\""))
+        writer.writeByte(UInt8(ascii: ","))
+        writer.writeKey("uuid")
+        writer.writeString(normalized)
+        writer.writeByte(UInt8(ascii: "}"))
+        guard writer.bytes.count <= PostHogEvent.maximumEncodedSize else { return nil }
+        return Encoded(event: EncodedEvent(uuid: normalized, bytes: writer.bytes, tag: tag), timestamp: time)
+    }
+}

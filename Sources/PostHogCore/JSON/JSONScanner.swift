@@ -1,0 +1,252 @@
+/// Validates JSON and locates the members of an object or the elements of an array without
+/// building values: the hot paths parse only the few fields they need and copy the rest
+/// (an event's `properties`) through as validated bytes.
+///
+/// Validation is the parser's (RFC 8259, UTF-8, nesting depth), with one extra refusal: a `\u`
+/// escape of a lone surrogate, which the parser would replace with U+FFFD, makes the text
+/// unsuitable for copying verbatim (``JSONScanner/Unsuitable``). Callers then fall back to
+/// ``JSONParser``, which also gives the precise error for invalid input.
+///
+/// ```swift
+/// let members = try JSONScanner.members(of: buffer)
+/// let event = members.first { $0.key == "event" }
+/// ```
+public enum JSONScanner {
+    /// One member of an object: its key and where its value's bytes are.
+    public struct Member: Sendable, Equatable {
+        public var key: String
+        /// The value's bytes, as offsets into the scanned buffer.
+        public var value: Range<Int>
+        /// The value's first byte: `{`, `[`, `"`, `t`, `f`, `n`, `-` or a digit.
+        public var kind: UInt8
+
+        /// Whether the value is an object.
+        public var isObject: Bool { kind == UInt8(ascii: "{") }
+        /// Whether the value is a string.
+        public var isString: Bool { kind == UInt8(ascii: "\"") }
+        /// Whether the value is `null`.
+        public var isNull: Bool { kind == UInt8(ascii: "n") }
+    }
+
+    /// Why a text cannot take the fast path: invalid JSON, or valid JSON that must be parsed.
+    public struct Unsuitable: Error, Sendable {
+        public var offset: Int
+        public var reason: String
+    }
+
+    /// The members of the object that `buffer[range]` holds (nothing else but white space),
+    /// in order, duplicates included.
+    public static func members(of buffer: UnsafeBufferPointer<UInt8>, in range: Range<Int>? = nil) throws(Unsuitable) -> [Member] {
+        let range = range ?? 0..<buffer.count
+        var cursor = JSONCursor(buffer: UnsafeBufferPointer(rebasing: buffer[..<range.upperBound]))
+        cursor.index = range.lowerBound
+        var members: [Member] = []
+        do throws(JSONParseError) {
+            cursor.skipWhitespace()
+            guard cursor.index < cursor.buffer.count, cursor.buffer[cursor.index] == UInt8(ascii: "{") else {
+                throw cursor.fail("expected an object")
+            }
+            cursor.index += 1
+            cursor.skipWhitespace()
+            if cursor.index < cursor.buffer.count && cursor.buffer[cursor.index] == UInt8(ascii: "}") {
+                cursor.index += 1
+            } else {
+                members.reserveCapacity(8)
+                while true {
+                    cursor.skipWhitespace()
+                    guard cursor.index < cursor.buffer.count, cursor.buffer[cursor.index] == UInt8(ascii: "\"") else {
+                        throw cursor.fail("expected a string key")
+                    }
+                    let key = try cursor.parseString()
+                    cursor.skipWhitespace()
+                    guard cursor.index < cursor.buffer.count, cursor.buffer[cursor.index] == UInt8(ascii: ":") else {
+                        throw cursor.fail("expected ':'")
+                    }
+                    cursor.index += 1
+                    cursor.skipWhitespace()
+                    let start = cursor.index
+                    guard start < cursor.buffer.count else { throw cursor.fail("unexpected end of input") }
+                    try cursor.skipValue(depth: 1)
+                    members.append(Member(key: key, value: start..<cursor.index, kind: cursor.buffer[start]))
+                    cursor.skipWhitespace()
+                    guard cursor.index < cursor.buffer.count else { throw cursor.fail("unterminated object") }
+                    let byte = cursor.buffer[cursor.index]
+                    cursor.index += 1
+                    if byte == UInt8(ascii: "}") { break }
+                    guard byte == UInt8(ascii: ",") else { throw cursor.fail("expected ',' or '}'", at: cursor.index - 1) }
+                }
+            }
+            cursor.skipWhitespace()
+            guard cursor.index == cursor.buffer.count else { throw cursor.fail("unexpected data after the JSON value") }
+        } catch {
+            throw Unsuitable(offset: error.offset, reason: error.reason)
+        }
+        return members
+    }
+
+    /// Where each element of the array that `buffer[range]` holds is.
+    public static func elements(of buffer: UnsafeBufferPointer<UInt8>, in range: Range<Int>? = nil) throws(Unsuitable) -> [Range<Int>] {
+        let range = range ?? 0..<buffer.count
+        var cursor = JSONCursor(buffer: UnsafeBufferPointer(rebasing: buffer[..<range.upperBound]))
+        cursor.index = range.lowerBound
+        var elements: [Range<Int>] = []
+        do throws(JSONParseError) {
+            cursor.skipWhitespace()
+            guard cursor.index < cursor.buffer.count, cursor.buffer[cursor.index] == UInt8(ascii: "[") else {
+                throw cursor.fail("expected an array")
+            }
+            cursor.index += 1
+            cursor.skipWhitespace()
+            if cursor.index < cursor.buffer.count && cursor.buffer[cursor.index] == UInt8(ascii: "]") {
+                cursor.index += 1
+            } else {
+                while true {
+                    cursor.skipWhitespace()
+                    let start = cursor.index
+                    guard start < cursor.buffer.count else { throw cursor.fail("unexpected end of input") }
+                    try cursor.skipValue(depth: 1)
+                    elements.append(start..<cursor.index)
+                    cursor.skipWhitespace()
+                    guard cursor.index < cursor.buffer.count else { throw cursor.fail("unterminated array") }
+                    let byte = cursor.buffer[cursor.index]
+                    cursor.index += 1
+                    if byte == UInt8(ascii: "]") { break }
+                    guard byte == UInt8(ascii: ",") else { throw cursor.fail("expected ',' or ']'", at: cursor.index - 1) }
+                }
+            }
+            cursor.skipWhitespace()
+            guard cursor.index == cursor.buffer.count else { throw cursor.fail("unexpected data after the JSON value") }
+        } catch {
+            throw Unsuitable(offset: error.offset, reason: error.reason)
+        }
+        return elements
+    }
+
+    /// Parses one value located by ``members(of:in:)`` or ``elements(of:in:)``.
+    public static func value(in buffer: UnsafeBufferPointer<UInt8>, at range: Range<Int>) throws(JSONParseError) -> JSONValue {
+        try JSONParser.parse(buffer: UnsafeBufferPointer(rebasing: buffer[range]))
+    }
+
+    /// The string at `range` (a string value located by the scanner), or nil for another kind.
+    public static func string(in buffer: UnsafeBufferPointer<UInt8>, at range: Range<Int>) -> String? {
+        guard range.count >= 2, buffer[range.lowerBound] == UInt8(ascii: "\"") else { return nil }
+        var cursor = JSONCursor(buffer: UnsafeBufferPointer(rebasing: buffer[..<range.upperBound]))
+        cursor.index = range.lowerBound
+        return try? cursor.parseString()
+    }
+}
+
+extension JSONCursor {
+    /// Steps over one value, validating it as ``parseValue(depth:)`` does, without building it.
+    mutating func skipValue(depth: Int) throws(JSONParseError) {
+        guard index < buffer.count else { throw fail("unexpected end of input") }
+        switch buffer[index] {
+        case UInt8(ascii: "{"):
+            if depth > JSONParser.maximumDepth { throw fail("nesting deeper than \(JSONParser.maximumDepth)") }
+            index += 1
+            skipWhitespace()
+            if index < buffer.count && buffer[index] == UInt8(ascii: "}") {
+                index += 1
+                return
+            }
+            while true {
+                skipWhitespace()
+                guard index < buffer.count, buffer[index] == UInt8(ascii: "\"") else { throw fail("expected a string key") }
+                try skipString()
+                skipWhitespace()
+                guard index < buffer.count, buffer[index] == UInt8(ascii: ":") else { throw fail("expected ':'") }
+                index += 1
+                skipWhitespace()
+                try skipValue(depth: depth + 1)
+                skipWhitespace()
+                guard index < buffer.count else { throw fail("unterminated object") }
+                let byte = buffer[index]
+                index += 1
+                if byte == UInt8(ascii: "}") { return }
+                guard byte == UInt8(ascii: ",") else { throw fail("expected ',' or '}'", at: index - 1) }
+            }
+        case UInt8(ascii: "["):
+            if depth > JSONParser.maximumDepth { throw fail("nesting deeper than \(JSONParser.maximumDepth)") }
+            index += 1
+            skipWhitespace()
+            if index < buffer.count && buffer[index] == UInt8(ascii: "]") {
+                index += 1
+                return
+            }
+            while true {
+                skipWhitespace()
+                try skipValue(depth: depth + 1)
+                skipWhitespace()
+                guard index < buffer.count else { throw fail("unterminated array") }
+                let byte = buffer[index]
+                index += 1
+                if byte == UInt8(ascii: "]") { return }
+                guard byte == UInt8(ascii: ",") else { throw fail("expected ',' or ']'", at: index - 1) }
+            }
+        case UInt8(ascii: "\""):
+            try skipString()
+        case UInt8(ascii: "t"): try expectLiteral("true")
+        case UInt8(ascii: "f"): try expectLiteral("false")
+        case UInt8(ascii: "n"): try expectLiteral("null")
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            // Numbers are rare and short in properties; the parser's checks (range included) apply.
+            _ = try parseNumber()
+        default:
+            throw fail("unexpected character '\(Self.printable(buffer[index]))'")
+        }
+    }
+
+    /// Steps over a string: escapes checked, raw bytes valid UTF-8, no lone surrogate escapes.
+    mutating func skipString() throws(JSONParseError) {
+        let start = index
+        index += 1
+        let contentStart = index
+        var sawNonASCII = false
+        while index < buffer.count {
+            let byte = buffer[index]
+            if byte == UInt8(ascii: "\"") {
+                if sawNonASCII {
+                    let raw = UnsafeBufferPointer(rebasing: buffer[contentStart..<index])
+                    let invalid = Self.firstInvalidUTF8(raw)
+                    if invalid < raw.count {
+                        throw JSONParseError(offset: contentStart + invalid, reason: "invalid UTF-8 in string")
+                    }
+                }
+                index += 1
+                return
+            }
+            if byte == UInt8(ascii: "\\") {
+                index += 1
+                guard index < buffer.count else { throw fail("unterminated string", at: start) }
+                let escaped = buffer[index]
+                index += 1
+                switch escaped {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
+                    UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+                    continue
+                case UInt8(ascii: "u"):
+                    let scalar = try readHex4()
+                    if scalar >= 0xD800 && scalar < 0xDC00 {
+                        guard index + 6 <= buffer.count, buffer[index] == UInt8(ascii: "\\"), buffer[index + 1] == UInt8(ascii: "u") else {
+                            throw fail("a lone surrogate escape (the text must be parsed, not copied)")
+                        }
+                        index += 2
+                        let low = try readHex4()
+                        guard low >= 0xDC00 && low < 0xE000 else {
+                            throw fail("a lone surrogate escape (the text must be parsed, not copied)")
+                        }
+                    } else if scalar >= 0xDC00 && scalar < 0xE000 {
+                        throw fail("a lone surrogate escape (the text must be parsed, not copied)")
+                    }
+                default:
+                    throw fail("invalid escape '\\\(Self.printable(escaped))'", at: index - 2)
+                }
+                continue
+            }
+            if byte < 0x20 { throw fail("control character in string") }
+            if byte >= 0x80 { sawNonASCII = true }
+            index += 1
+        }
+        throw fail("unterminated string", at: start)
+    }
+}

@@ -1,0 +1,109 @@
+import PostHogCore
+import Testing
+
+@Suite("JSONScanner: validation and member ranges without building values")
+struct JSONScannerTests {
+    /// Scans `text`, or nil when the scanner refuses it.
+    func members(_ text: [UInt8]) -> [JSONScanner.Member]? {
+        text.withUnsafeBufferPointer { try? JSONScanner.members(of: $0) }
+    }
+
+    @Test("members of 3000 random objects: the same keys, and values that parse to the parser's")
+    func randomObjects() throws {
+        var generator = JSONTextGenerator(seed: 0x5343_414E)
+        var scanned = 0
+        for n in 0..<3000 {
+            _ = generator.document()
+            let text = Array(#"{"first": "#.utf8) + generator.text + Array(#" , "n":\#(n)}"#.utf8)
+            let parsed = try JSONParser.parse(text)
+            guard let found = members(text) else {
+                // Only a lone-surrogate escape, which the parser replaces, may be refused.
+                let error = text.withUnsafeBufferPointer { buffer -> JSONScanner.Unsuitable? in
+                    do throws(JSONScanner.Unsuitable) { _ = try JSONScanner.members(of: buffer); return nil } catch { return error }
+                }
+                #expect(error?.reason.contains("surrogate") == true, "document \(n): \(String(describing: error))")
+                continue
+            }
+            scanned += 1
+            #expect(found.map(\.key) == ["first", "n"])
+            for member in found {
+                let value = try text.withUnsafeBufferPointer { try JSONScanner.value(in: $0, at: member.value) }
+                #expect(strictlyEqual(value, parsed[member.key]!), "document \(n), member \(member.key)")
+                #expect(member.kind == text[member.value.lowerBound])
+            }
+        }
+        #expect(scanned > 2500, "the generator writes few lone surrogates; most documents must scan")
+    }
+
+    @Test("damaged objects: the scanner refuses exactly what the parser refuses")
+    func damagedObjects() {
+        var generator = JSONTextGenerator(seed: 99)
+        var rng = CoreTestRandom(seed: 5)
+        var refusedBoth = 0
+        for _ in 0..<3000 {
+            _ = generator.document()
+            var text = Array(#"{"v":"#.utf8) + generator.text + Array("}".utf8)
+            switch rng.int(0...3) {
+            case 0: text.removeLast(rng.int(1...min(4, text.count)))
+            case 1: text[rng.int(0...(text.count - 1))] = [UInt8(ascii: ","), UInt8(ascii: "\""), 0xFF, 0x01, UInt8(ascii: "}")][rng.int(0...4)]
+            case 2: text.insert(UInt8(ascii: "\\"), at: rng.int(0...text.count))
+            default: text.append(contentsOf: Array(" x".utf8))
+            }
+            let parserAccepts = (try? JSONParser.parse(text))?.objectValue != nil
+            let scannerError = text.withUnsafeBufferPointer { buffer -> JSONScanner.Unsuitable? in
+                do throws(JSONScanner.Unsuitable) { _ = try JSONScanner.members(of: buffer); return nil } catch { return error }
+            }
+            if parserAccepts {
+                #expect(scannerError == nil || scannerError!.reason.contains("surrogate"), "\(String(decoding: text, as: UTF8.self))")
+            } else {
+                #expect(scannerError != nil, "accepted invalid \(String(decoding: text, as: UTF8.self))")
+                refusedBoth += 1
+            }
+        }
+        #expect(refusedBoth > 1000)
+    }
+
+    @Test("error offsets match the parser's for invalid UTF-8 and bad escapes")
+    func errorOffsets() {
+        let cases: [[UInt8]] = [
+            Array(#"{"a":"ok"#.utf8) + [0xC3, 0x28] + Array(#""}"#.utf8),
+            Array(#"{"a":"\q"}"#.utf8),
+            Array(#"{"a":[1,2}"#.utf8),
+            Array(#"{"a":1,}"#.utf8),
+        ]
+        for text in cases {
+            var parserOffset: Int?
+            do { _ = try JSONParser.parse(text) } catch { parserOffset = error.offset }
+            let scannerOffset = text.withUnsafeBufferPointer { buffer -> Int? in
+                do throws(JSONScanner.Unsuitable) { _ = try JSONScanner.members(of: buffer); return nil } catch { return error.offset }
+            }
+            #expect(parserOffset != nil)
+            #expect(scannerOffset == parserOffset, "\(String(decoding: text, as: UTF8.self))")
+        }
+    }
+
+    @Test("a lone surrogate escape is refused; a pair is fine")
+    func surrogates() {
+        #expect(members(Array(#"{"a":"\ud83d\ude00"}"#.utf8))?.count == 1)
+        #expect(members(Array(#"{"a":"\ud83d"}"#.utf8)) == nil)
+        #expect(members(Array(#"{"a":"\ude00x"}"#.utf8)) == nil)
+        #expect(members(Array(#"{"a":"\ud83d\u0041"}"#.utf8)) == nil)
+    }
+
+    @Test("sub-ranges, arrays, duplicates and strings")
+    func ranges() throws {
+        let text = Array(#"xx{"a":1,"a":[true,{"b":null}],"s":"h\u00e9\n"}yy"#.utf8)
+        try text.withUnsafeBufferPointer { buffer in
+            let found = try JSONScanner.members(of: buffer, in: 2..<(buffer.count - 2))
+            #expect(found.map(\.key) == ["a", "a", "s"])
+            #expect(String(decoding: UnsafeBufferPointer(rebasing: buffer[found[1].value]), as: UTF8.self) == #"[true,{"b":null}]"#)
+            let elements = try JSONScanner.elements(of: buffer, in: found[1].value)
+            #expect(elements.map { String(decoding: UnsafeBufferPointer(rebasing: buffer[$0]), as: UTF8.self) } == ["true", #"{"b":null}"#])
+            #expect(JSONScanner.string(in: buffer, at: found[2].value) == "hé\n")
+            #expect(JSONScanner.string(in: buffer, at: found[0].value) == nil)
+            #expect(found[2].isString && !found[1].isObject && found[1].kind == UInt8(ascii: "["))
+        }
+        #expect(members(Array("[1]".utf8)) == nil)
+        #expect(members(Array("  {}  ".utf8)) == [])
+    }
+}
