@@ -107,3 +107,36 @@ struct JSONScannerTests {
         #expect(members(Array("  {}  ".utf8)) == [])
     }
 }
+
+@Suite("JSONScanner: depth and arrays of objects")
+struct JSONScannerDepthTests {
+    @Test("nesting is limited exactly where the parser limits it")
+    func depth() {
+        for depth in [JSONParser.maximumDepth - 1, JSONParser.maximumDepth, JSONParser.maximumDepth + 1] {
+            // An object whose member holds `depth - 1` nested arrays: `depth` containers in all.
+            let text = Array(("{\"a\":" + String(repeating: "[", count: depth - 1) + String(repeating: "]", count: depth - 1) + "}").utf8)
+            let parses = (try? JSONParser.parse(text)) != nil
+            let scans = text.withUnsafeBufferPointer { (try? JSONScanner.members(of: $0)) != nil }
+            #expect(parses == scans, "depth \(depth)")
+            let array = Array(("[" + String(repeating: "{\"a\":", count: depth - 1) + "1" + String(repeating: "}", count: depth - 1) + "]").utf8)
+            let arrayParses = (try? JSONParser.parse(array)) != nil
+            let arrayScans = array.withUnsafeBufferPointer { (try? JSONScanner.objectElements(of: $0)) != nil }
+            #expect(arrayParses == arrayScans, "array, depth \(depth)")
+        }
+    }
+
+    @Test("objectElements: members of each object in one pass, other elements located")
+    func objectElements() throws {
+        let text = Array(#"[{"a":1,"b":{"c":[2]}}, 7 ,{"d":"x"}]"#.utf8)
+        try text.withUnsafeBufferPointer { buffer in
+            let elements = try JSONScanner.objectElements(of: buffer)
+            #expect(elements.count == 3)
+            #expect(elements[0].members?.map(\.key) == ["a", "b"])
+            #expect(elements[1].members == nil)
+            #expect(String(decoding: UnsafeBufferPointer(rebasing: buffer[elements[1].range]), as: UTF8.self) == "7")
+            #expect(elements[2].members?.map(\.key) == ["d"])
+            #expect(JSONScanner.string(in: buffer, at: elements[2].members![0].value) == "x")
+        }
+        #expect(Array(#"[{"a":1},{"b":}]"#.utf8).withUnsafeBufferPointer { (try? JSONScanner.objectElements(of: $0)) == nil })
+    }
+}

@@ -36,7 +36,7 @@ extension SinkRouter {
             }
         }
         // Without an envelope token the first event's decides: the general path knows where to look.
-        guard let events, let token, let elements = try? JSONScanner.elements(of: buffer, in: events) else { return nil }
+        guard let events, let token, let elements = try? JSONScanner.objectElements(of: buffer, in: events) else { return nil }
         guard !elements.isEmpty else { return .failure(Problem(message: "EmptyBatch: the batch has no events")) }
         guard !token.isEmpty else { return .failure(Problem(message: "no API key (token) in the request", status: 401)) }
         guard token == apiKey else { return .failure(Problem(message: "invalid project API key", status: 401)) }
@@ -47,11 +47,11 @@ extension SinkRouter {
         var rows: [SinkStore.Incoming] = []
         rows.reserveCapacity(elements.count)
         for (index, element) in elements.enumerated() {
-            if let row = simpleRow(buffer, element, now: now, historical: historical, sentAt: sentAt) {
+            if let members = element.members, let row = simpleRow(buffer, members, now: now, historical: historical, sentAt: sentAt) {
                 rows.append(row)
                 continue
             }
-            guard let value = try? JSONScanner.value(in: buffer, at: element) else { return nil }
+            guard let value = try? JSONScanner.value(in: buffer, at: element.range) else { return nil }
             switch validate(value, index: index, now: now, historical: historical, sentAt: sentAt) {
             case .success(let row):
                 var writer = JSONWriter(capacity: 256)
@@ -65,7 +65,7 @@ extension SinkRouter {
             }
         }
         if buffer.count > PostHogEvent.maximumEncodedSize {
-            for (index, element) in elements.enumerated() where element.count > PostHogEvent.maximumEncodedSize {
+            for (index, element) in elements.enumerated() where element.range.count > PostHogEvent.maximumEncodedSize {
                 return .failure(Problem(message: "EventTooBig: event \(index) is over \(PostHogEvent.maximumEncodedSize) bytes", status: 413))
             }
         }
@@ -74,9 +74,8 @@ extension SinkRouter {
 
     /// One event in the plain shape hogport and the SDKs send, or nil for the careful path.
     private static func simpleRow(
-        _ buffer: UnsafeBufferPointer<UInt8>, _ element: Range<Int>, now: Timestamp, historical: Bool, sentAt: String?
+        _ buffer: UnsafeBufferPointer<UInt8>, _ members: [JSONScanner.Member], now: Timestamp, historical: Bool, sentAt: String?
     ) -> SinkStore.Incoming? {
-        guard let members = try? JSONScanner.members(of: buffer, in: element) else { return nil }
         var name: String?
         var distinctId: String?
         var uuid: String?

@@ -5,6 +5,9 @@ import Synchronization
 /// can count deliveries), plus request statistics.
 public final class SinkStore: Sendable {
     private let connection: Mutex<SQLiteConnection>
+    /// Whether the read indexes exist: they are built at the first read, so a bulk load inserts
+    /// into the table alone (each index on a random uuid roughly doubles an insert's cost).
+    private let indexed = Atomic(false)
     public let path: String
 
     public init(path: String) throws(SQLiteError) {
@@ -28,8 +31,6 @@ public final class SinkStore: Sendable {
                 sent_at TEXT,
                 received_at TEXT NOT NULL
             );
-            CREATE INDEX IF NOT EXISTS events_uuid ON events(uuid);
-            CREATE INDEX IF NOT EXISTS events_ts ON events(timestamp_us, uuid);
             """)
         connection = Mutex(db)
         self.path = path
@@ -104,7 +105,10 @@ public final class SinkStore: Sendable {
         var sql = "SELECT uuid, event, distinct_id, timestamp_us, properties, historical, sent_at FROM events WHERE \(condition)"
         sql += ordered ? " ORDER BY timestamp_us, uuid" : " ORDER BY id"
         if let limit { sql += " LIMIT \(limit)" }
-        let rows = try connection.withLock { try $0.query(sql, arguments) }
+        let rows = try connection.withLock { db in
+            try Self.ensureIndexes(db, indexed)
+            return try db.query(sql, arguments)
+        }
         return try rows.map { row in
             let properties = try JSONParser.parse(row[4].string ?? "{}").objectValue ?? [:]
             return StoredEvent(
@@ -116,12 +120,27 @@ public final class SinkStore: Sendable {
 
     /// Runs a read-only query over the store.
     public func rawQuery(_ sql: String, _ arguments: [SQLiteValue] = []) throws -> [[SQLiteValue]] {
-        try connection.withLock { try $0.query(sql, arguments) }
+        try connection.withLock { db in
+            try Self.ensureIndexes(db, indexed)
+            return try db.query(sql, arguments)
+        }
+    }
+
+    /// Builds the read indexes once; called under the connection's lock.
+    static func ensureIndexes(_ db: SQLiteConnection, _ indexed: borrowing Atomic<Bool>) throws {
+        guard !indexed.load(ordering: .relaxed) else { return }
+        try db.execute(
+            """
+            CREATE INDEX IF NOT EXISTS events_uuid ON events(uuid);
+            CREATE INDEX IF NOT EXISTS events_ts ON events(timestamp_us, uuid);
+            """)
+        indexed.store(true, ordering: .relaxed)
     }
 
     /// Counts of stored events.
     public func counts() throws -> (events: Int, distinctUUIDs: Int) {
         try connection.withLock { db in
+            try Self.ensureIndexes(db, indexed)
             let rows = try db.query("SELECT COUNT(*), COUNT(DISTINCT uuid) FROM events")
             return (Int(rows[0][0].int ?? 0), Int(rows[0][1].int ?? 0))
         }

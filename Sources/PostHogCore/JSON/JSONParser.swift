@@ -170,8 +170,10 @@ struct JSONCursor {
         let start = index
         index += 1
         let contentStart = index
-        // Fast path: no escapes, valid UTF-8 checked by String's initializer.
+        // Fast path: no escapes; UTF-8 checked by makeString.
         while index < buffer.count {
+            _ = skipPlainBytes()
+            guard index < buffer.count else { break }
             let byte = buffer[index]
             if byte == UInt8(ascii: "\"") {
                 let slice = UnsafeBufferPointer(rebasing: buffer[contentStart..<index])

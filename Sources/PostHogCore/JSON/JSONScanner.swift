@@ -40,40 +40,57 @@ public enum JSONScanner {
         let range = range ?? 0..<buffer.count
         var cursor = JSONCursor(buffer: UnsafeBufferPointer(rebasing: buffer[..<range.upperBound]))
         cursor.index = range.lowerBound
-        var members: [Member] = []
         do throws(JSONParseError) {
             cursor.skipWhitespace()
-            guard cursor.index < cursor.buffer.count, cursor.buffer[cursor.index] == UInt8(ascii: "{") else {
-                throw cursor.fail("expected an object")
+            let members = try cursor.scanMembers(depth: 1)
+            cursor.skipWhitespace()
+            guard cursor.index == cursor.buffer.count else { throw cursor.fail("unexpected data after the JSON value") }
+            return members
+        } catch {
+            throw Unsuitable(offset: error.offset, reason: error.reason)
+        }
+    }
+
+    /// One element of an array: where it is, and its members when it is an object.
+    public struct Element: Sendable {
+        public var range: Range<Int>
+        public var members: [Member]?
+    }
+
+    /// The elements of the array that `buffer[range]` holds, each object's members found in the
+    /// same pass (one validation of every byte).
+    public static func objectElements(of buffer: UnsafeBufferPointer<UInt8>, in range: Range<Int>? = nil) throws(Unsuitable) -> [Element] {
+        let range = range ?? 0..<buffer.count
+        var cursor = JSONCursor(buffer: UnsafeBufferPointer(rebasing: buffer[..<range.upperBound]))
+        cursor.index = range.lowerBound
+        var elements: [Element] = []
+        do throws(JSONParseError) {
+            cursor.skipWhitespace()
+            guard cursor.index < cursor.buffer.count, cursor.buffer[cursor.index] == UInt8(ascii: "[") else {
+                throw cursor.fail("expected an array")
             }
             cursor.index += 1
             cursor.skipWhitespace()
-            if cursor.index < cursor.buffer.count && cursor.buffer[cursor.index] == UInt8(ascii: "}") {
+            if cursor.index < cursor.buffer.count && cursor.buffer[cursor.index] == UInt8(ascii: "]") {
                 cursor.index += 1
             } else {
-                members.reserveCapacity(8)
                 while true {
-                    cursor.skipWhitespace()
-                    guard cursor.index < cursor.buffer.count, cursor.buffer[cursor.index] == UInt8(ascii: "\"") else {
-                        throw cursor.fail("expected a string key")
-                    }
-                    let key = try cursor.parseString()
-                    cursor.skipWhitespace()
-                    guard cursor.index < cursor.buffer.count, cursor.buffer[cursor.index] == UInt8(ascii: ":") else {
-                        throw cursor.fail("expected ':'")
-                    }
-                    cursor.index += 1
                     cursor.skipWhitespace()
                     let start = cursor.index
                     guard start < cursor.buffer.count else { throw cursor.fail("unexpected end of input") }
-                    try cursor.skipValue(depth: 1)
-                    members.append(Member(key: key, value: start..<cursor.index, kind: cursor.buffer[start]))
+                    if cursor.buffer[start] == UInt8(ascii: "{") {
+                        let members = try cursor.scanMembers(depth: 2)
+                        elements.append(Element(range: start..<cursor.index, members: members))
+                    } else {
+                        try cursor.skipValue(depth: 2)
+                        elements.append(Element(range: start..<cursor.index, members: nil))
+                    }
                     cursor.skipWhitespace()
-                    guard cursor.index < cursor.buffer.count else { throw cursor.fail("unterminated object") }
+                    guard cursor.index < cursor.buffer.count else { throw cursor.fail("unterminated array") }
                     let byte = cursor.buffer[cursor.index]
                     cursor.index += 1
-                    if byte == UInt8(ascii: "}") { break }
-                    guard byte == UInt8(ascii: ",") else { throw cursor.fail("expected ',' or '}'", at: cursor.index - 1) }
+                    if byte == UInt8(ascii: "]") { break }
+                    guard byte == UInt8(ascii: ",") else { throw cursor.fail("expected ',' or ']'", at: cursor.index - 1) }
                 }
             }
             cursor.skipWhitespace()
@@ -81,7 +98,7 @@ public enum JSONScanner {
         } catch {
             throw Unsuitable(offset: error.offset, reason: error.reason)
         }
-        return members
+        return elements
     }
 
     /// Where each element of the array that `buffer[range]` holds is.
@@ -104,7 +121,7 @@ public enum JSONScanner {
                     cursor.skipWhitespace()
                     let start = cursor.index
                     guard start < cursor.buffer.count else { throw cursor.fail("unexpected end of input") }
-                    try cursor.skipValue(depth: 1)
+                    try cursor.skipValue(depth: 2)
                     elements.append(start..<cursor.index)
                     cursor.skipWhitespace()
                     guard cursor.index < cursor.buffer.count else { throw cursor.fail("unterminated array") }
@@ -137,6 +154,61 @@ public enum JSONScanner {
 }
 
 extension JSONCursor {
+    /// Scans the object starting at `index` (its `{`), returning its members; leaves `index`
+    /// just past the closing `}`.
+    mutating func scanMembers(depth: Int) throws(JSONParseError) -> [JSONScanner.Member] {
+        guard index < buffer.count, buffer[index] == UInt8(ascii: "{") else { throw fail("expected an object") }
+        if depth > JSONParser.maximumDepth { throw fail("nesting deeper than \(JSONParser.maximumDepth)") }
+        index += 1
+        skipWhitespace()
+        var members: [JSONScanner.Member] = []
+        if index < buffer.count && buffer[index] == UInt8(ascii: "}") {
+            index += 1
+            return members
+        }
+        members.reserveCapacity(8)
+        while true {
+            skipWhitespace()
+            guard index < buffer.count, buffer[index] == UInt8(ascii: "\"") else { throw fail("expected a string key") }
+            let key = try parseString()
+            skipWhitespace()
+            guard index < buffer.count, buffer[index] == UInt8(ascii: ":") else { throw fail("expected ':'") }
+            index += 1
+            skipWhitespace()
+            let start = index
+            guard start < buffer.count else { throw fail("unexpected end of input") }
+            try skipValue(depth: depth + 1)
+            members.append(JSONScanner.Member(key: key, value: start..<index, kind: buffer[start]))
+            skipWhitespace()
+            guard index < buffer.count else { throw fail("unterminated object") }
+            let byte = buffer[index]
+            index += 1
+            if byte == UInt8(ascii: "}") { return members }
+            guard byte == UInt8(ascii: ",") else { throw fail("expected ',' or '}'", at: index - 1) }
+        }
+    }
+
+    /// Advances over string content that needs no attention (no quote, backslash or control
+    /// byte), eight bytes at a time; true when it passed a non-ASCII byte.
+    @inline(__always)
+    mutating func skipPlainBytes() -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        var high: UInt64 = 0
+        guard let base = buffer.baseAddress else { return false }
+        while index + 8 <= buffer.count {
+            let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+            let quote = word ^ (ones &* 0x22)
+            let backslash = word ^ (ones &* 0x5C)
+            // A byte is flagged when it is zero after the XOR (quote, backslash) or below 0x20.
+            let special = ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((word &- ones &* 0x20) & ~word)
+            if special & highs != 0 { break }
+            high |= word
+            index += 8
+        }
+        return high & highs != 0
+    }
+
     /// Steps over one value, validating it as ``parseValue(depth:)`` does, without building it.
     mutating func skipValue(depth: Int) throws(JSONParseError) {
         guard index < buffer.count else { throw fail("unexpected end of input") }
@@ -203,6 +275,8 @@ extension JSONCursor {
         let contentStart = index
         var sawNonASCII = false
         while index < buffer.count {
+            if skipPlainBytes() { sawNonASCII = true }
+            guard index < buffer.count else { break }
             let byte = buffer[index]
             if byte == UInt8(ascii: "\"") {
                 if sawNonASCII {
