@@ -9,3 +9,8 @@ static inline int czlib_deflate_init_gzip(z_streamp strm, int level) {
 static inline int czlib_inflate_init_auto(z_streamp strm) {
     return inflateInit2(strm, 15 + 32);
 }
+
+// windowBits -15: a raw deflate stream with no header (zip entries).
+static inline int czlib_inflate_init_raw(z_streamp strm) {
+    return inflateInit2(strm, -15);
+}

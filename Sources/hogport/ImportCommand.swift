@@ -32,8 +32,11 @@ struct ImportCommand: AsyncParsableCommand {
     @Option(help: "The project API key (default: $POSTHOG_API_KEY).")
     var apiKey: String?
 
-    @Option(help: "A preset mapping: \(Presets.names.joined(separator: ", ")).")
+    @Option(help: "The shape of the rows: \(Presets.names.joined(separator: ", ")) (see `hogport presets`).")
     var preset = "posthog"
+
+    @Flag(inversion: .prefixedNo, help: "Vendor presets: send one $create_alias per new (device id, user id) pair, remembered in the checkpoint.")
+    var linkDevices = true
 
     @Option(help: "A mapping file (JSON; see docs/import.md).")
     var mapping: String?
@@ -95,10 +98,17 @@ struct ImportCommand: AsyncParsableCommand {
         if let maxRejects, maxRejects < 0 { throw ValidationError("--max-rejects must be 0 or more") }
     }
 
-    func loadMapping() throws -> ImportMapping {
+    /// The preset, with the mapping file's mapping in place of its own when one is given (a vendor
+    /// preset's reshaper still runs first).
+    func loadPreset() throws -> Preset {
         do throws(MappingError) {
-            if let mapping { return try ImportMapping(contentsOf: mapping) }
-            return try Presets.mapping(named: preset)
+            var chosen = try Presets.preset(named: preset)
+            if let mapping {
+                let tag = chosen.mapping.presetTag
+                chosen.mapping = try ImportMapping(contentsOf: mapping)
+                chosen.mapping.presetTag = tag
+            }
+            return chosen
         } catch {
             throw ValidationError(error.reason)
         }
@@ -121,7 +131,15 @@ struct ImportCommand: AsyncParsableCommand {
         } catch {
             throw CommandFailure(message: error.message, code: error.exitCode)
         }
-        let importMapping = try loadMapping()
+        let chosenPreset = try loadPreset()
+        let importMapping = chosenPreset.mapping
+        // Until ImportPipeline applies `configuration.reshaper` (see PresetRowMapper), vendor
+        // presets are previewed by PresetDryRun below and cannot be sent yet.
+        if chosenPreset.reshaper != nil && !dryRun {
+            throw CommandFailure(
+                message: "the \(preset) preset can only be previewed with --dry-run in this build (the import pipeline does not run presets yet)",
+                code: ExitCodes.usage)
+        }
         let shardValue = try shard.map(Self.parseShard)
         let checkpointPath = checkpoint ?? Self.defaultCheckpoint(inputs: inputs, shard: shard)
         let rejectsPath = rejects ?? (checkpointPath.hasSuffix(".db") ? String(checkpointPath.dropLast(3)) : checkpointPath) + ".rejects.ndjson"
@@ -152,6 +170,25 @@ struct ImportCommand: AsyncParsableCommand {
         configuration.format = format
         configuration.mapping = importMapping
         configuration.presetName = mapping == nil ? preset : "mapping:\(preset)"
+        configuration.reshaper = chosenPreset.reshaper
+        configuration.linkDevices = linkDevices
+        if chosenPreset.reshaper != nil {
+            let mapper = PresetRowMapper(preset: chosenPreset, linkDevices: linkDevices)
+            var shown = 0
+            let summary: ImportSummary
+            do {
+                summary = try PresetDryRun.run(inputs: configuration.assignedInputs, format: format, mapper: mapper, limit: limit) { file, line, reason in
+                    shown += 1
+                    if shown <= 5 { logger.warning("\(file):\(line): rejected: \(reason)") }
+                }
+            } catch {
+                throw CommandFailure(message: error.message, code: error.exitCode)
+            }
+            SummaryPrinter.print(summary, format: logFormat)
+            if let summaryJson { try AtomicFile.write(JSONWriter.pretty(summary.json), to: summaryJson) }
+            if summary.counts.rejected > 0 { throw ExitCode(ExitCodes.finishedWithFindings) }
+            return
+        }
         configuration.batchSize = batchSize
         configuration.concurrency = concurrency
         configuration.rate = rate

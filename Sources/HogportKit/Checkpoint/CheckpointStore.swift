@@ -121,6 +121,25 @@ public final class CheckpointStore {
         }
     }
 
+    /// Every (device, user) pair linked so far (`--link-devices`), for ``DeviceLinker``.
+    public func linkedPairs() throws(SQLiteError) -> Set<DeviceLink.Key> {
+        var pairs: Set<DeviceLink.Key> = []
+        for row in try db.query("SELECT device_id, user_id FROM links") {
+            if let device = row[0].string, let user = row[1].string { pairs.insert(DeviceLink.Key(deviceId: device, userId: user)) }
+        }
+        return pairs
+    }
+
+    /// Remembers several links in one transaction (pairs already known are left as they are).
+    public func rememberLinks(_ links: [DeviceLink]) throws {
+        guard !links.isEmpty else { return }
+        try db.transaction {
+            for link in links {
+                try db.query("INSERT OR IGNORE INTO links (device_id, user_id) VALUES (?, ?)", [.text(link.deviceId), .text(link.userId)])
+            }
+        }
+    }
+
     /// Remembers a (device, user) link; returns false when it was already known.
     public func rememberLink(deviceId: String, userId: String) throws(SQLiteError) -> Bool {
         try db.query("INSERT OR IGNORE INTO links (device_id, user_id) VALUES (?, ?)", [.text(deviceId), .text(userId)])

@@ -12,6 +12,7 @@ public struct FileIdentity: Sendable, Equatable {
     /// Reads the identity of `path`; standard input (`-`) has none worth checking.
     public static func of(_ path: String) throws(InputError) -> FileIdentity {
         if path == "-" { return FileIdentity(path: "-", size: 0, modified: 0, headHash: "") }
+        if let (archive, name) = InputFile.zipEntry(path) { return try zipEntry(path, archive: archive, entry: name) }
         let attributes: [FileAttributeKey: Any]
         do {
             attributes = try FileManager.default.attributesOfItem(atPath: path)
@@ -21,6 +22,17 @@ public struct FileIdentity: Sendable, Equatable {
         let size = (attributes[.size] as? NSNumber)?.int64Value ?? 0
         let modified = Int64(((attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0) * 1000)
         return FileIdentity(path: path, size: size, modified: modified, headHash: try headHash(of: path, bytes: headBytes))
+    }
+
+    /// A zip entry's identity: its uncompressed size, its time, and a hash of its name, size and
+    /// CRC-32 (which covers the whole entry, so no bytes need reading).
+    static func zipEntry(_ path: String, archive: String, entry name: String) throws(InputError) -> FileIdentity {
+        let zip = try ZipArchive.cached(path: archive)
+        guard let entry = zip.entry(named: name) else {
+            throw InputError(file: path, offset: 0, reason: "no entry '\(name)' in the zip archive \(archive)")
+        }
+        let digest = SHA1.hash(Array("zip-entry\u{0}\(entry.name)\u{0}\(entry.size)\u{0}\(entry.crc32)".utf8))
+        return FileIdentity(path: path, size: entry.size, modified: entry.modified, headHash: digest.map { String($0, radix: 16).leftPadded(2) }.joined())
     }
 
     /// How many leading bytes the head hash covers.

@@ -8,6 +8,11 @@ public struct ImportConfiguration: Sendable {
     public var mapping = ImportMapping()
     /// The preset's name, part of the job's fingerprint.
     public var presetName = "posthog"
+    /// The preset's reshaper (vendor exports), applied before ``mapping``; see ``PresetRowMapper``.
+    public var reshaper: (any RowReshaper)?
+    /// Whether (device, user) pairs a reshaper reports become `$create_alias` messages, once per
+    /// pair across runs (the checkpoint's `links` table).
+    public var linkDevices = true
     public var host: String
     public var apiKey: String
     public var checkpointPath: String

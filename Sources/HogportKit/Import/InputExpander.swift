@@ -2,33 +2,48 @@ import Foundation
 
 /// Turns the import's PATH arguments into a list of files: files as given, directories walked
 /// (sorted, hidden files skipped), globs (`*`, `?`, `[…]`, and `**` across directories) expanded
-/// and sorted, `-` for standard input.
+/// and sorted, `-` for standard input. A zip archive stands for its files, named
+/// `ARCHIVE.zip!/entry/name` (see ``ZipArchive``).
 public enum InputExpander {
     public static func expand(_ arguments: [String]) throws(ImportError) -> [String] {
         var files: [String] = []
         var seen: Set<String> = []
-        func add(_ path: String) {
+        func add(_ path: String) throws(ImportError) {
+            if ZipArchive.isArchiveName(path) {
+                // A zip stands for its files: `ARCHIVE.zip!/entry/name`, sorted, directories skipped.
+                let archive: ZipArchive
+                do {
+                    archive = try ZipArchive.cached(path: path)
+                } catch {
+                    throw ImportError(.unreadableInput, error.description)
+                }
+                for entry in archive.fileEntries {
+                    let virtual = ZipArchive.entryPath(archive: path, entry: entry.name)
+                    if seen.insert(virtual).inserted { files.append(virtual) }
+                }
+                return
+            }
             if seen.insert(path).inserted { files.append(path) }
         }
         let fm = FileManager.default
         for argument in arguments {
             if argument == "-" {
-                add("-")
+                try add("-")
                 continue
             }
             var isDirectory: ObjCBool = false
             if fm.fileExists(atPath: argument, isDirectory: &isDirectory) {
                 if isDirectory.boolValue {
-                    for file in walk(argument) { add(file) }
+                    for file in walk(argument) { try add(file) }
                 } else {
-                    add(argument)
+                    try add(argument)
                 }
                 continue
             }
             if argument.contains(where: { "*?[".contains($0) }) {
                 let matches = glob(argument)
                 guard !matches.isEmpty else { throw ImportError(.unreadableInput, "\(argument): no file matches this pattern") }
-                for match in matches { add(match) }
+                for match in matches { try add(match) }
                 continue
             }
             throw ImportError(.unreadableInput, "\(argument): no such file or directory")

@@ -38,6 +38,9 @@ public struct ImportMapping: Sendable, Equatable {
     public var renameProperties: [String: String] = [:]
     public var dropProperties: Set<String> = []
     public var addProperties: [String: JSONValue] = [:]
+    /// The preset and its version (`amplitude/v1`) when the rows come through a preset's reshaper;
+    /// part of the fingerprint, so a checkpoint of one preset refuses another.
+    public var presetTag: String?
 
     public init() {}
 
@@ -145,6 +148,8 @@ public struct ImportMapping: Sendable, Equatable {
         parts.append(renameProperties.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ","))
         parts.append(dropProperties.sorted().joined(separator: ","))
         parts.append(JSONWriter.string(.object(addProperties), sortedKeys: true))
+        // Appended only when set, so fingerprints of earlier checkpoints stay valid.
+        if let presetTag { parts.append("preset=\(presetTag)") }
         return parts.joined(separator: "\u{1F}")
     }
 }

@@ -1,15 +1,34 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 public import PostHogKit
 
 /// Opens input for reading: a path or `-` (standard input), gzip detected by its magic bytes
 /// (never by the file name).
 public enum InputFile {
-    /// A source over `path`, decompressing when the content is gzip.
+    /// A source over `path`, decompressing when the content is gzip. A path of the form
+    /// `ARCHIVE.zip!/entry` (see ``ZipArchive``) reads that entry of the archive.
     public static func open(_ path: String) throws(InputError) -> any ByteSource {
+        if let (archive, entryName) = zipEntry(path) {
+            let zip = try ZipArchive.cached(path: archive)
+            guard let entry = zip.entry(named: entryName) else {
+                throw InputError(file: path, offset: 0, reason: "no entry '\(entryName)' in the zip archive \(archive)")
+            }
+            var sniff = SniffingSource(base: try zip.open(entry))
+            if try sniff.peekIsGzip() { return try GzipByteSource(base: sniff, name: path) }
+            return sniff
+        }
         let file = try FileByteSource(path: path)
         var sniff = SniffingSource(base: file)
         let isGzip = try sniff.peekIsGzip()
         if isGzip { return try GzipByteSource(base: sniff, name: file.name) }
         return sniff
+    }
+
+    /// The archive and entry when `path` names a zip entry (and is not itself an existing file).
+    static func zipEntry(_ path: String) -> (archive: String, entry: String)? {
+        guard path != "-", let split = ZipArchive.split(path) else { return nil }
+        return access(path, F_OK) == 0 ? nil : split
     }
 }
 

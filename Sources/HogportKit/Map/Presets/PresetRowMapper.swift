@@ -1,0 +1,59 @@
+public import PostHogKit
+
+/// One source row through a preset: reshape (when the preset has a reshaper), add the
+/// `$create_alias` rows of new device links, then map and validate every row with
+/// ``MessageBuilder``. This is what the import does per row.
+public struct PresetRowMapper: Sendable {
+    public let reshaper: (any RowReshaper)?
+    public let builder: MessageBuilder
+    /// Whether new (device, user) pairs become `$create_alias` messages.
+    public var linkDevices: Bool
+    public private(set) var linker: DeviceLinker
+
+    /// - Parameter knownLinks: pairs linked by earlier runs (``CheckpointStore/linkedPairs()``).
+    public init(preset: Preset, linkDevices: Bool = true, knownLinks: some Sequence<DeviceLink.Key> = []) {
+        self.init(mapping: preset.mapping, reshaper: preset.reshaper, linkDevices: linkDevices, knownLinks: knownLinks)
+    }
+
+    public init(mapping: ImportMapping, reshaper: (any RowReshaper)?, linkDevices: Bool = true, knownLinks: some Sequence<DeviceLink.Key> = []) {
+        self.reshaper = reshaper
+        builder = MessageBuilder(mapping: mapping)
+        self.linkDevices = linkDevices
+        linker = DeviceLinker(known: knownLinks)
+    }
+
+    /// What one source row became.
+    public struct Output: Sendable {
+        /// Messages (or skips) in sending order; never empty.
+        public var rows: [MappedRow]
+        /// Pairs linked by this row for the first time: store them (``CheckpointStore/rememberLinks(_:)``)
+        /// when the row's position is committed.
+        public var newLinks: [DeviceLink]
+    }
+
+    /// Maps one source row. A row is all or nothing: when any of its rows fails, the error rejects
+    /// the whole source row and its links are not remembered.
+    public mutating func map(_ row: [String: JSONValue]) throws(MappingError) -> Output {
+        guard let reshaper else { return Output(rows: [try builder.build(row)], newLinks: []) }
+        let reshaped = try reshaper.reshape(row)
+        guard !reshaped.rows.isEmpty else {
+            return Output(rows: [.skipped(reshaped.skipReason ?? "the preset drops this row")], newLinks: [])
+        }
+        var rows = reshaped.rows
+        var newLinks: [DeviceLink] = []
+        if linkDevices && !reshaped.links.isEmpty {
+            let linked = linker.link(reshaped.links)
+            rows = linked.rows + rows
+            newLinks = linked.new
+        }
+        var out: [MappedRow] = []
+        out.reserveCapacity(rows.count)
+        do throws(MappingError) {
+            for shaped in rows { out.append(try builder.build(shaped)) }
+        } catch {
+            linker.forget(newLinks)
+            throw error
+        }
+        return Output(rows: out, newLinks: newLinks)
+    }
+}

@@ -1,0 +1,50 @@
+import Foundation
+import HogportKit
+import PostHogKit
+import Testing
+import TestSupport
+
+/// The posthog preset on batch-export rows, and the preset registry.
+@Suite("Preset: posthog and the registry")
+struct PresetPostHogTests {
+    @Test("batch-export rows: properties as a JSON string or an object, uuid kept, person_id and other columns ignored")
+    func batchExport() throws {
+        let rows = try PresetSamples.map([PresetSamples.path("posthog-batch-export.jsonl")], preset: "posthog")
+        #expect(rows.allSatisfy { $0.error == nil }, "\(rows.compactMap(\.error))")
+        let m = rows.flatMap(\.messages)
+        #expect(m.map(\.event.uuid) == ["01903a4e-8d1b-7f6a-9c2e-5b7d1a3e9f01", "01903a4e-8d1b-7f6a-9c2e-5b7d1a3e9f02", "01903a4e-8d1b-7f6a-9c2e-5b7d1a3e9f03"])
+        #expect(m.allSatisfy { $0.sourceUUID })
+        #expect(m[0].event.properties["$current_url"] == "https://example.com/")
+        #expect(m[0].event.properties["person_id"] == nil)
+        #expect(m[0].event.properties["elements_chain"] == nil)
+        #expect(m[0].event.timestamp == .utc(2024, 7, 6, 0, 0, 1, us: 123_000))
+        #expect(m[1].event.set == ["email": "a@example.com"])
+        #expect(m[2].kind == .identify)
+        #expect(m[2].event.set == ["plan": "pro"])
+        #expect(m[2].event.properties["$anon_distinct_id"] == "anon-1")
+    }
+
+    @Test("the registry: names, lookups, unknown names, reshapers only for vendor presets")
+    func registry() throws {
+        #expect(Presets.names == ["posthog", "amplitude", "mixpanel", "segment"])
+        #expect(try Presets.mapping(named: "posthog") == ImportMapping())
+        #expect(try Presets.reshaper(named: "posthog") == nil)
+        for name in ["amplitude", "mixpanel", "segment"] {
+            #expect(try Presets.reshaper(named: name) != nil)
+            #expect(Presets.descriptions[name]?.isEmpty == false)
+        }
+        #expect(throws: MappingError.self) { try Presets.preset(named: "heap") }
+    }
+
+    @Test("fingerprints: posthog's is unchanged, each vendor preset's names it and its version")
+    func fingerprints() throws {
+        #expect(try Presets.mapping(named: "posthog").fingerprint == ImportMapping().fingerprint)
+        let prints = try ["posthog", "amplitude", "mixpanel", "segment"].map { try Presets.mapping(named: $0).fingerprint }
+        #expect(Set(prints).count == 4)
+        #expect(try Presets.mapping(named: "amplitude").fingerprint.contains("amplitude/v1"))
+        var config = ImportConfiguration(inputs: [], host: "http://x", apiKey: "k", checkpointPath: "c", rejectsPath: "r")
+        config.mapping = try Presets.mapping(named: "segment")
+        config.presetName = "segment"
+        #expect(config.fingerprint.contains("segment/v1"))
+    }
+}
