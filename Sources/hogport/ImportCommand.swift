@@ -133,13 +133,6 @@ struct ImportCommand: AsyncParsableCommand {
         }
         let chosenPreset = try loadPreset()
         let importMapping = chosenPreset.mapping
-        // Until ImportPipeline applies `configuration.reshaper` (see PresetRowMapper), vendor
-        // presets are previewed by PresetDryRun below and cannot be sent yet.
-        if chosenPreset.reshaper != nil && !dryRun {
-            throw CommandFailure(
-                message: "the \(preset) preset can only be previewed with --dry-run in this build (the import pipeline does not run presets yet)",
-                code: ExitCodes.usage)
-        }
         let shardValue = try shard.map(Self.parseShard)
         let checkpointPath = checkpoint ?? Self.defaultCheckpoint(inputs: inputs, shard: shard)
         let rejectsPath = rejects ?? (checkpointPath.hasSuffix(".db") ? String(checkpointPath.dropLast(3)) : checkpointPath) + ".rejects.ndjson"
@@ -172,23 +165,6 @@ struct ImportCommand: AsyncParsableCommand {
         configuration.presetName = mapping == nil ? preset : "mapping:\(preset)"
         configuration.reshaper = chosenPreset.reshaper
         configuration.linkDevices = linkDevices
-        if chosenPreset.reshaper != nil {
-            let mapper = PresetRowMapper(preset: chosenPreset, linkDevices: linkDevices)
-            var shown = 0
-            let summary: ImportSummary
-            do {
-                summary = try PresetDryRun.run(inputs: configuration.assignedInputs, format: format, mapper: mapper, limit: limit) { file, line, reason in
-                    shown += 1
-                    if shown <= 5 { logger.warning("\(file):\(line): rejected: \(reason)") }
-                }
-            } catch {
-                throw CommandFailure(message: error.message, code: error.exitCode)
-            }
-            SummaryPrinter.print(summary, format: logFormat)
-            if let summaryJson { try AtomicFile.write(JSONWriter.pretty(summary.json), to: summaryJson) }
-            if summary.counts.rejected > 0 { throw ExitCode(ExitCodes.finishedWithFindings) }
-            return
-        }
         configuration.batchSize = batchSize
         configuration.concurrency = concurrency
         configuration.rate = rate

@@ -1,3 +1,4 @@
+import Testing
 import Foundation
 import HogportKit
 import PostHogKit
@@ -36,6 +37,8 @@ enum PresetSamples {
                 switch row {
                 case .malformed(let reason, let line, _, _, _):
                     out.append(Mapped(line: line, messages: [], skipped: [], error: reason, newLinks: []))
+                case .unparsed:
+                    Issue.record("the reader parses lines unless told otherwise")
                 case .object(let object, let line, _, _, _):
                     do throws(MappingError) {
                         let result = try mapper.map(object)

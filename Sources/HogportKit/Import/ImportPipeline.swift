@@ -56,6 +56,8 @@ public final class ImportPipeline: Sendable {
     struct RowRef: Sendable {
         var line: Int
         var offset: Int64
+        /// Whether this event is its source row's last (a row can become several messages).
+        var endsRow = true
     }
 
     /// Runs the import to the end (or to the first fatal error).
@@ -67,7 +69,6 @@ public final class ImportPipeline: Sendable {
         summary.checkpointPath = config.checkpointPath
         summary.rejectsPath = config.rejectsPath
         let files = config.assignedInputs
-        let builder = MessageBuilder(mapping: config.mapping)
 
         // Checkpoint.
         var store: CheckpointStore?
@@ -92,6 +93,18 @@ public final class ImportPipeline: Sendable {
             }
         }
         let rejects = config.dryRun ? nil : RejectsWriter(path: config.rejectsPath)
+        // Reshape (vendor presets), link devices, map and validate: one source row at a time.
+        var knownLinks: Set<DeviceLink.Key> = []
+        if let store, config.reshaper != nil, config.linkDevices {
+            do {
+                knownLinks = try store.linkedPairs()
+            } catch {
+                throw ImportError(.usage, "cannot read the device links in \(config.checkpointPath): \(error)")
+            }
+        }
+        var mapper = PresetRowMapper(mapping: config.mapping, reshaper: config.reshaper, linkDevices: config.linkDevices, knownLinks: knownLinks)
+        // Links of rows not committed yet; remembered in the checkpoint with their row.
+        var pendingLinks: [(position: RowPosition, links: [DeviceLink])] = []
 
         // Identities, and what earlier runs already committed.
         var identities: [FileIdentity] = []
@@ -150,7 +163,7 @@ public final class ImportPipeline: Sendable {
         var rejectedThisRun = 0
         var previewLeft = config.dryRun ? 10 : 0
         // The default mapping lets PostHog-shaped NDJSON captures take the byte-level fast path.
-        let passthrough = config.mapping == ImportMapping()
+        let passthrough = config.reshaper == nil && config.mapping == ImportMapping()
 
         func commit(_ release: CommitLedger.Release) throws(ImportError) {
             guard !release.positions.isEmpty || !release.deltas.isEmpty || !release.finishedFiles.isEmpty else { return }
@@ -172,6 +185,15 @@ public final class ImportPipeline: Sendable {
             do {
                 try rejects?.flush()
                 try store.save(changed)
+                if !pendingLinks.isEmpty {
+                    let committed = pendingLinks.filter { pending in
+                        release.positions[pending.position.fileIndex].map { pending.position.endOffset <= $0.endOffset } ?? false
+                    }
+                    if !committed.isEmpty {
+                        try store.rememberLinks(committed.flatMap(\.links))
+                        pendingLinks.removeFirst(committed.count)
+                    }
+                }
             } catch {
                 throw ImportError(.unreadableInput, "cannot save the checkpoint \(config.checkpointPath): \(error)")
             }
@@ -280,7 +302,7 @@ public final class ImportPipeline: Sendable {
                 func dispatch(_ batch: EventBatcher.Batch, rows: [RowRef]) async throws {
                     guard var end = batch.end else { return }
                     var delta = CommitLedger.Delta()
-                    delta.rows = batch.events.count
+                    delta.rows = rows.reduce(0) { $0 + ($1.endsRow ? 1 : 0) }
                     if let carried = carry {
                         delta.add(carried.delta)
                         if carried.position.endOffset > end.endOffset { end = carried.position }
@@ -321,7 +343,7 @@ public final class ImportPipeline: Sendable {
 
                 var pendingRows: [RowRef] = []
 
-                func accept(_ encoded: EncodedEvent, kind: MessageKind, timestamp ts: Timestamp, preview: JSONValue?, line: Int, offset: Int64, at position: RowPosition) async throws {
+                func accept(_ encoded: EncodedEvent, kind: MessageKind, timestamp ts: Timestamp, preview: JSONValue?, line: Int, offset: Int64, at position: RowPosition, endsRow: Bool = true) async throws {
                     if ts.microseconds < lastTimestamp { summary.outOfOrder += 1 }
                     lastTimestamp = ts.microseconds
                     if summary.earliest.map({ ts < $0 }) ?? true { summary.earliest = ts }
@@ -330,7 +352,7 @@ public final class ImportPipeline: Sendable {
                         previewLeft -= 1
                         summary.preview.append(preview)
                     }
-                    pendingRows.append(RowRef(line: line, offset: offset))
+                    pendingRows.append(RowRef(line: line, offset: offset, endsRow: endsRow))
                     for closed in batcher.add(encoded, kind: kind, day: ts.utcDay, at: position) {
                         let refs = Array(pendingRows.prefix(closed.events.count))
                         pendingRows.removeFirst(closed.events.count)
@@ -402,31 +424,55 @@ public final class ImportPipeline: Sendable {
                         case .malformed(let reason, let line, let offset, _, let raw):
                             try reject(at: position, name: name, line: line, offset: offset, reason: reason, raw: raw)
                         case .object(let object, let line, let offset, _, let raw):
-                            let mapped: MappedRow
+                            let output: PresetRowMapper.Output
                             do throws(MappingError) {
-                                mapped = try builder.build(object)
+                                output = try mapper.map(object)
                             } catch {
                                 try reject(at: position, name: name, line: line, offset: offset, reason: error.reason, raw: raw)
                                 continue
                             }
-                            switch mapped {
-                            case .skipped:
-                                summary.counts.skipped += 1
-                                live.withLock { $0.skipped += 1 }
+                            // Encode every message first: a row is sent whole or rejected whole.
+                            var messages: [(event: EncodedEvent, message: ImportMessage)] = []
+                            var dropped = 0
+                            var tooLarge: String?
+                            for mapped in output.rows {
+                                switch mapped {
+                                case .skipped:
+                                    dropped += 1
+                                case .message(let message):
+                                    do throws(PostHogError) {
+                                        messages.append((try EncodedEvent(message.event, tag: Int64(pendingRows.count + messages.count)), message))
+                                    } catch {
+                                        tooLarge = error.message
+                                    }
+                                }
+                            }
+                            if let tooLarge {
+                                mapper.forget(output.newLinks)
+                                try reject(at: position, name: name, line: line, offset: offset, reason: tooLarge, raw: raw)
+                                continue
+                            }
+                            summary.counts.skipped += dropped
+                            if dropped > 0 { live.withLock { $0.skipped += dropped } }
+                            guard !messages.isEmpty else {
                                 var delta = CommitLedger.Delta()
                                 delta.rows = 1
                                 delta.skipped = 1
                                 try settle(position, delta)
-                            case .message(let message):
-                                let encoded: EncodedEvent
-                                do throws(PostHogError) {
-                                    encoded = try EncodedEvent(message.event, tag: Int64(pendingRows.count))
-                                } catch {
-                                    try reject(at: position, name: name, line: line, offset: offset, reason: error.message, raw: raw)
-                                    continue
-                                }
-                                let ts = message.event.timestamp ?? Timestamp(microseconds: 0)
-                                try await accept(encoded, kind: message.kind, timestamp: ts, preview: previewLeft > 0 ? message.event.jsonValue : nil, line: line, offset: offset, at: position)
+                                continue
+                            }
+                            if !output.newLinks.isEmpty {
+                                if store != nil { pendingLinks.append((position, output.newLinks)) }
+                            }
+                            // Messages before a row's last may close a batch: such a batch commits
+                            // only up to the row's start, so a crash re-sends the row whole.
+                            let rowStart = RowPosition(fileIndex: fileIndex, line: max(0, line - 1), endOffset: offset)
+                            for (index, item) in messages.enumerated() {
+                                let last = index == messages.count - 1
+                                let ts = item.message.event.timestamp ?? Timestamp(microseconds: 0)
+                                try await accept(
+                                    item.event, kind: item.message.kind, timestamp: ts, preview: previewLeft > 0 ? item.message.event.jsonValue : nil,
+                                    line: line, offset: offset, at: last ? position : rowStart, endsRow: last)
                             }
                         }
                     }

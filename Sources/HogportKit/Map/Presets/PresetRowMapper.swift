@@ -31,6 +31,12 @@ public struct PresetRowMapper: Sendable {
         public var newLinks: [DeviceLink]
     }
 
+    /// Forgets links a row reported when that row is rejected after mapping (its messages
+    /// were not sent, so its aliases must be sent again with the next row that has them).
+    public mutating func forget(_ links: [DeviceLink]) {
+        linker.forget(links)
+    }
+
     /// Maps one source row. A row is all or nothing: when any of its rows fails, the error rejects
     /// the whole source row and its links are not remembered.
     public mutating func map(_ row: [String: JSONValue]) throws(MappingError) -> Output {
