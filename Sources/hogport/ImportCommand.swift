@@ -62,6 +62,13 @@ struct ImportCommand: AsyncParsableCommand {
     @Flag(help: "Do not mark batches as historical_migration.")
     var noHistorical = false
 
+    @Option(help: "Request compression: auto (gzip, except to a loopback host such as the local sink), gzip or none.")
+    var compression: Compression = .auto
+
+    enum Compression: String, ExpressibleByArgument, CaseIterable {
+        case auto, gzip, none
+    }
+
     @Flag(help: "Map and validate without sending; print the first messages.")
     var dryRun = false
 
@@ -122,6 +129,12 @@ struct ImportCommand: AsyncParsableCommand {
         return (i, n)
     }
 
+    /// Whether `url` names this machine: compressing for it costs both ends CPU and saves nothing.
+    static func isLoopback(_ url: String) -> Bool {
+        guard let host = URLComponents(string: url)?.host?.lowercased() else { return false }
+        return host == "localhost" || host.hasPrefix("127.") || host == "::1" || host == "[::1]"
+    }
+
     func run() async throws {
         let env = ProcessInfo.processInfo.environment
         let logger = CLILogging.logger(label: "hogport.import", format: logFormat)
@@ -169,6 +182,7 @@ struct ImportCommand: AsyncParsableCommand {
         configuration.concurrency = concurrency
         configuration.rate = rate
         configuration.historicalMigration = !noHistorical
+        configuration.gzip = compression == .gzip || (compression == .auto && !Self.isLoopback(resolvedHost))
         configuration.dryRun = dryRun
         configuration.limit = limit
         configuration.strict = strict

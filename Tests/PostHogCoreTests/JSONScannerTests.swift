@@ -139,4 +139,37 @@ struct JSONScannerDepthTests {
         }
         #expect(Array(#"[{"a":1},{"b":}]"#.utf8).withUnsafeBufferPointer { (try? JSONScanner.objectElements(of: $0)) == nil })
     }
+
+    @Test("members(expanding:) gives the expanded array's elements in the same pass")
+    func expanding() throws {
+        var generator = JSONTextGenerator(seed: 31)
+        for _ in 0..<300 {
+            var parts: [String] = []
+            for _ in 0..<3 {
+                _ = generator.document()
+                parts.append("{\"v\":" + String(decoding: generator.text, as: UTF8.self) + "}")
+            }
+            let text = Array(("{\"api_key\":\"k\",\"batch\":[" + parts.joined(separator: ",") + ",7],\"n\":1.5e3}").utf8)
+            let expected = text.withUnsafeBufferPointer { buffer -> [JSONScanner.Element]? in
+                guard let members = try? JSONScanner.members(of: buffer), let batch = members.first(where: { $0.key == "batch" }) else { return nil }
+                return try? JSONScanner.objectElements(of: buffer, in: batch.value)
+            }
+            let found = text.withUnsafeBufferPointer { try? JSONScanner.members(of: $0, expanding: "batch") }
+            #expect((expected == nil) == (found == nil))
+            guard let expected, let found else { continue }
+            #expect(found.members.map(\.key) == ["api_key", "batch", "n"])
+            #expect(found.elements?.map(\.range) == expected.map(\.range))
+            #expect(found.elements?.map { $0.members?.map(\.key) } == expected.map { $0.members?.map(\.key) })
+        }
+    }
+
+    @Test("numbers: grammar and range as the parser checks them")
+    func numbers() {
+        for text in ["0", "-0", "12", "-3.25", "1e3", "1E-3", "2.5e+10", "1e400", "-", "01", "1.", ".5", "1e", "--1", "1.2.3", String(repeating: "9", count: 400)] {
+            let doc = Array("{\"a\":\(text)}".utf8)
+            let parses = (try? JSONParser.parse(doc)) != nil
+            let scans = doc.withUnsafeBufferPointer { (try? JSONScanner.members(of: $0)) != nil }
+            #expect(parses == scans, "\(text)")
+        }
+    }
 }

@@ -13,7 +13,7 @@ extension SinkRouter {
     /// one by one. Nil when the envelope itself is unusual (the caller then parses it all);
     /// `.failure` is the 400 an event earns.
     static func scanBatch(_ buffer: UnsafeBufferPointer<UInt8>, apiKey: String, isBatchPath: Bool, now: Timestamp) -> Result<CaptureBatch, Problem>? {
-        guard let envelope = try? JSONScanner.members(of: buffer) else { return nil }
+        guard let (envelope, batchElements) = try? JSONScanner.members(of: buffer, expanding: "batch") else { return nil }
         var token: String?
         var events: Range<Int>?
         var historical = false
@@ -36,7 +36,7 @@ extension SinkRouter {
             }
         }
         // Without an envelope token the first event's decides: the general path knows where to look.
-        guard let events, let token, let elements = try? JSONScanner.objectElements(of: buffer, in: events) else { return nil }
+        guard events != nil, let token, let elements = batchElements else { return nil }
         guard !elements.isEmpty else { return .failure(Problem(message: "EmptyBatch: the batch has no events")) }
         guard !token.isEmpty else { return .failure(Problem(message: "no API key (token) in the request", status: 401)) }
         guard token == apiKey else { return .failure(Problem(message: "invalid project API key", status: 401)) }

@@ -51,6 +51,27 @@ public enum JSONScanner {
         }
     }
 
+    /// The members of the object at `buffer[range]`, and, for the member named `key` when it
+    /// holds an array, that array's elements with each object's members: one pass over a
+    /// `{"batch": [...], ...}` body.
+    public static func members(
+        of buffer: UnsafeBufferPointer<UInt8>, in range: Range<Int>? = nil, expanding key: String
+    ) throws(Unsuitable) -> (members: [Member], elements: [Element]?) {
+        let range = range ?? 0..<buffer.count
+        var cursor = JSONCursor(buffer: UnsafeBufferPointer(rebasing: buffer[..<range.upperBound]))
+        cursor.index = range.lowerBound
+        do throws(JSONParseError) {
+            cursor.skipWhitespace()
+            var elements: [Element]?
+            let members = try cursor.scanMembers(depth: 1, expanding: key, into: &elements)
+            cursor.skipWhitespace()
+            guard cursor.index == cursor.buffer.count else { throw cursor.fail("unexpected data after the JSON value") }
+            return (members, elements)
+        } catch {
+            throw Unsuitable(offset: error.offset, reason: error.reason)
+        }
+    }
+
     /// One element of an array: where it is, and its members when it is an object.
     public struct Element: Sendable {
         public var range: Range<Int>
@@ -63,42 +84,15 @@ public enum JSONScanner {
         let range = range ?? 0..<buffer.count
         var cursor = JSONCursor(buffer: UnsafeBufferPointer(rebasing: buffer[..<range.upperBound]))
         cursor.index = range.lowerBound
-        var elements: [Element] = []
         do throws(JSONParseError) {
             cursor.skipWhitespace()
-            guard cursor.index < cursor.buffer.count, cursor.buffer[cursor.index] == UInt8(ascii: "[") else {
-                throw cursor.fail("expected an array")
-            }
-            cursor.index += 1
-            cursor.skipWhitespace()
-            if cursor.index < cursor.buffer.count && cursor.buffer[cursor.index] == UInt8(ascii: "]") {
-                cursor.index += 1
-            } else {
-                while true {
-                    cursor.skipWhitespace()
-                    let start = cursor.index
-                    guard start < cursor.buffer.count else { throw cursor.fail("unexpected end of input") }
-                    if cursor.buffer[start] == UInt8(ascii: "{") {
-                        let members = try cursor.scanMembers(depth: 2)
-                        elements.append(Element(range: start..<cursor.index, members: members))
-                    } else {
-                        try cursor.skipValue(depth: 2)
-                        elements.append(Element(range: start..<cursor.index, members: nil))
-                    }
-                    cursor.skipWhitespace()
-                    guard cursor.index < cursor.buffer.count else { throw cursor.fail("unterminated array") }
-                    let byte = cursor.buffer[cursor.index]
-                    cursor.index += 1
-                    if byte == UInt8(ascii: "]") { break }
-                    guard byte == UInt8(ascii: ",") else { throw cursor.fail("expected ',' or ']'", at: cursor.index - 1) }
-                }
-            }
+            let elements = try cursor.scanObjectElements(depth: 1)
             cursor.skipWhitespace()
             guard cursor.index == cursor.buffer.count else { throw cursor.fail("unexpected data after the JSON value") }
+            return elements
         } catch {
             throw Unsuitable(offset: error.offset, reason: error.reason)
         }
-        return elements
     }
 
     /// Where each element of the array that `buffer[range]` holds is.
@@ -157,6 +151,44 @@ extension JSONCursor {
     /// Scans the object starting at `index` (its `{`), returning its members; leaves `index`
     /// just past the closing `}`.
     mutating func scanMembers(depth: Int) throws(JSONParseError) -> [JSONScanner.Member] {
+        var unused: [JSONScanner.Element]?
+        return try scanMembers(depth: depth, expanding: nil, into: &unused)
+    }
+
+    /// Scans the array starting at `index` (its `[`), each object element's members included.
+    mutating func scanObjectElements(depth: Int) throws(JSONParseError) -> [JSONScanner.Element] {
+        guard index < buffer.count, buffer[index] == UInt8(ascii: "[") else { throw fail("expected an array") }
+        if depth > JSONParser.maximumDepth { throw fail("nesting deeper than \(JSONParser.maximumDepth)") }
+        index += 1
+        skipWhitespace()
+        var elements: [JSONScanner.Element] = []
+        if index < buffer.count && buffer[index] == UInt8(ascii: "]") {
+            index += 1
+            return elements
+        }
+        while true {
+            skipWhitespace()
+            let start = index
+            guard start < buffer.count else { throw fail("unexpected end of input") }
+            if buffer[start] == UInt8(ascii: "{") {
+                let members = try scanMembers(depth: depth + 1)
+                elements.append(JSONScanner.Element(range: start..<index, members: members))
+            } else {
+                try skipValue(depth: depth + 1)
+                elements.append(JSONScanner.Element(range: start..<index, members: nil))
+            }
+            skipWhitespace()
+            guard index < buffer.count else { throw fail("unterminated array") }
+            let byte = buffer[index]
+            index += 1
+            if byte == UInt8(ascii: "]") { return elements }
+            guard byte == UInt8(ascii: ",") else { throw fail("expected ',' or ']'", at: index - 1) }
+        }
+    }
+
+    mutating func scanMembers(
+        depth: Int, expanding expandKey: String?, into expanded: inout [JSONScanner.Element]?
+    ) throws(JSONParseError) -> [JSONScanner.Member] {
         guard index < buffer.count, buffer[index] == UInt8(ascii: "{") else { throw fail("expected an object") }
         if depth > JSONParser.maximumDepth { throw fail("nesting deeper than \(JSONParser.maximumDepth)") }
         index += 1
@@ -177,7 +209,11 @@ extension JSONCursor {
             skipWhitespace()
             let start = index
             guard start < buffer.count else { throw fail("unexpected end of input") }
-            try skipValue(depth: depth + 1)
+            if let expandKey, key == expandKey, buffer[start] == UInt8(ascii: "[") {
+                expanded = try scanObjectElements(depth: depth + 1)
+            } else {
+                try skipValue(depth: depth + 1)
+            }
             members.append(JSONScanner.Member(key: key, value: start..<index, kind: buffer[start]))
             skipWhitespace()
             guard index < buffer.count else { throw fail("unterminated object") }
@@ -261,10 +297,40 @@ extension JSONCursor {
         case UInt8(ascii: "f"): try expectLiteral("false")
         case UInt8(ascii: "n"): try expectLiteral("null")
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-            // Numbers are rare and short in properties; the parser's checks (range included) apply.
-            _ = try parseNumber()
+            try skipNumber()
         default:
             throw fail("unexpected character '\(Self.printable(buffer[index]))'")
+        }
+    }
+
+    /// Steps over a number, checking its grammar; one with an exponent or over 300 digits is
+    /// parsed as well, for the parser's range check.
+    mutating func skipNumber() throws(JSONParseError) {
+        let start = index
+        if buffer[index] == UInt8(ascii: "-") { index += 1 }
+        @inline(__always) func isDigit(_ i: Int) -> Bool { i < buffer.count && buffer[i] >= 0x30 && buffer[i] <= 0x39 }
+        guard isDigit(index) else {
+            index = start
+            _ = try parseNumber()
+            return
+        }
+        if buffer[index] == 0x30 {
+            index += 1
+        } else {
+            while isDigit(index) { index += 1 }
+        }
+        if index < buffer.count, buffer[index] == UInt8(ascii: ".") {
+            index += 1
+            guard isDigit(index) else {
+                index = start
+                _ = try parseNumber()
+                return
+            }
+            while isDigit(index) { index += 1 }
+        }
+        if index < buffer.count, buffer[index] == UInt8(ascii: "e") || buffer[index] == UInt8(ascii: "E") || index - start > 300 {
+            index = start
+            _ = try parseNumber()
         }
     }
 
