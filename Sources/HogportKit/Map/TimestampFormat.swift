@@ -100,6 +100,8 @@ public enum TimestampFormat: Sendable, Equatable {
 
 extension String {
     func trimmingCharacters(in set: Character) -> String {
+        // Nearly every timestamp has nothing to trim: look at the bytes before anything else.
+        if let first = utf8.first, let last = utf8.last, first != 0x20, first != 0x09, last != 0x20, last != 0x09 { return self }
         var s = Substring(self)
         while s.first == set || s.first == "\t" { s.removeFirst() }
         while s.last == set || s.last == "\t" { s.removeLast() }

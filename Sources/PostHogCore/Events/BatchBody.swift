@@ -4,6 +4,7 @@
 /// the bytes, with a fresh `sent_at` each time (a stale one would shift every stored timestamp).
 public enum BatchBody {
     /// The body `{"api_key":…,"batch":[…],"historical_migration":true,"sent_at":…}`.
+    @inlinable  // specialised where it is called: a generic walk over the events cost ~7 % of an import
     public static func encode(
         apiKey: String,
         events: some Collection<[UInt8]>,
