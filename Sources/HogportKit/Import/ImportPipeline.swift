@@ -376,6 +376,7 @@ public final class ImportPipeline: Sendable {
                     }
                     var reader = try RowReader(path: path, format: config.format, mapping: config.mapping)
                     reader.parsesNDJSON = !passthrough
+                    if reader.isEmptyFile { logger.warning("\(name): the file is empty; nothing to import from it") }
                     if let recorded, recorded.offset > 0, path != "-" {
                         try reader.skip(toOffset: recorded.offset, line: recorded.line)
                         summary.resumedRows += recorded.counts.rows

@@ -8,7 +8,9 @@ public enum InputExpander {
     public static func expand(_ arguments: [String]) throws(ImportError) -> [String] {
         var files: [String] = []
         var seen: Set<String> = []
-        func add(_ path: String) throws(ImportError) {
+        func add(_ given: String) throws(ImportError) {
+            // One spelling per file, so `./a.csv`, `a.csv` and `dir//a.csv` share a checkpoint entry.
+            let path = normalized(given)
             if ZipArchive.isArchiveName(path) {
                 // A zip stands for its files: `ARCHIVE.zip!/entry/name`, sorted, directories skipped.
                 let archive: ZipArchive
@@ -49,6 +51,17 @@ public enum InputExpander {
             throw ImportError(.unreadableInput, "\(argument): no such file or directory")
         }
         return files
+    }
+
+    /// `path` without `.` components, repeated slashes or a trailing slash (`..` is kept: it
+    /// can cross a symbolic link).
+    public static func normalized(_ path: String) -> String {
+        guard path != "-" else { return path }
+        let absolute = path.hasPrefix("/")
+        let parts = path.split(separator: "/", omittingEmptySubsequences: true).filter { $0 != "." }
+        let joined = parts.joined(separator: "/")
+        if absolute { return "/" + joined }
+        return joined.isEmpty ? "." : joined
     }
 
     static func walk(_ directory: String) -> [String] {

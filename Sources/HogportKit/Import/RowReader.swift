@@ -40,6 +40,8 @@ public struct RowReader {
     public private(set) var resumePoint = (line: 0, offset: Int64(0))
 
     enum Backend {
+        /// A CSV file with no bytes at all: no header, no rows (a warning, not an error).
+        case empty
         case ndjson(LineReader)
         case csv(CSVReader, CSVRowConverter)
     }
@@ -85,7 +87,8 @@ public struct RowReader {
             let header: [String]
             do {
                 guard let first = try reader.next() else {
-                    throw ImportError(.unreadableInput, "\(display): the CSV file is empty (no header row)")
+                    backend = .empty
+                    return
                 }
                 switch first {
                 case .success(let record): header = record.fields
@@ -108,10 +111,18 @@ public struct RowReader {
         }
     }
 
+    /// Whether the file is an empty CSV file (nothing to import, nothing wrong).
+    public var isEmptyFile: Bool {
+        if case .empty = backend { return true }
+        return false
+    }
+
     /// Skips to a checkpointed position (the offset where the next uncommitted row starts).
     public mutating func skip(toOffset offset: Int64, line: Int) throws(ImportError) {
         do {
             switch backend {
+            case .empty:
+                return
             case .ndjson(var reader):
                 try reader.skip(toOffset: offset, lineNumber: line)
                 backend = .ndjson(reader)
@@ -127,6 +138,7 @@ public struct RowReader {
     /// Compressed (raw file) bytes consumed so far.
     public var rawOffset: Int64 {
         switch backend {
+        case .empty: return 0
         case .ndjson(let reader): return reader.rawOffset
         case .csv(let reader, _): return reader.rawOffset
         }
@@ -136,6 +148,8 @@ public struct RowReader {
     public mutating func next() throws(ImportError) -> Row? {
         do {
             switch backend {
+            case .empty:
+                return nil
             case .ndjson(var reader):
                 defer { backend = .ndjson(reader) }
                 while let line = try reader.next() {
