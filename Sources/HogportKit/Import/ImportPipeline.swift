@@ -143,7 +143,7 @@ public final class ImportPipeline: Sendable {
 
         var ledger = CommitLedger()
         var batcher = EventBatcher(maxEvents: config.batchSize, maxBytes: config.maxBatchBytes - BatchBody.overhead(apiKeyLength: config.apiKey.utf8.count))
-        var concurrency = AdaptiveConcurrency(maximum: config.concurrency, initial: config.concurrency)
+        var concurrency = AdaptiveConcurrency(maximum: config.concurrency, initial: min(config.concurrency, 2))
         let clock = ContinuousClock()
         func now() -> Double {
             let d = clock.now - started
