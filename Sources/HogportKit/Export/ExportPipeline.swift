@@ -226,6 +226,7 @@ public final class ExportPipeline: Sendable {
             }
             var last: ExportCursor?
             var stopped = false
+            var pruneAt = 100_000
             while true {
                 if pipeline.isStopping {
                     stopped = true
@@ -244,10 +245,11 @@ public final class ExportPipeline: Sendable {
                     }
                     try openWriter(day: day).append(row)
                     uuids.append((row.uuid, row.timestamp.microseconds))
-                    if uuids.count >= 100_000 {
+                    if uuids.count >= pruneAt {
                         // Only uuids within the lookback window of the cursor are kept.
                         let floor = row.timestamp.microseconds - lookbackMicros
                         uuids.removeAll { $0.1 < floor }
+                        pruneAt = max(100_000, uuids.count * 2)
                     }
                     last = row.cursor
                 }
