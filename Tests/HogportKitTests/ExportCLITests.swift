@@ -53,6 +53,36 @@ struct ExportCLITests {
         }
     }
 
+    @Test("SIGINT: exit 130 after publishing what was read; the rerun completes without duplicates")
+    func sigintPublishesAndStops() async throws {
+        try await withTemporaryDirectory { dir in
+            let count = 900
+            try await withExportSink(configure: { $0.faults.latencyMilliseconds = 20 }) { sink in
+                try await seed(sink, sinkRows(count: count, spacing: .seconds(300)))
+                let out = dir.file("out")
+                let arguments = Self.arguments(host: sink.url, out: out, ["--page-size", "10", "--requests-per-minute", "6000"])
+                let child = try FlagCLIProcess(arguments, environment: Self.environment())
+                _ = await eventually(timeout: .seconds(60), interval: .milliseconds(10)) {
+                    ((try? FileManager.default.contentsOfDirectory(atPath: out)) ?? []).contains("events-2024-03-01.ndjson") || child.exitStatus != nil
+                }
+                child.signal(SIGINT)
+                #expect(await child.waitForExit(timeout: .seconds(30)) == 130, "\(child.stderr)")
+                let manifest = try JSONParser.parse(Array(try Data(contentsOf: URL(fileURLWithPath: out + "/manifest.json"))))
+                let published = try #require(manifest["rows"]?.intValue)
+                #expect(published > 0 && published < Int64(count))
+
+                let again = try await FlagCLIProcess.run(arguments, environment: Self.environment(), timeout: .seconds(120))
+                #expect(again.status == 0, "\(again.stderr)")
+                var uuids: [String] = []
+                for name in try FileManager.default.contentsOfDirectory(atPath: out).filter({ $0.hasPrefix("events-") }) {
+                    uuids += try exportedLines(out + "/" + name).map { try #require(try JSONParser.parse($0)["uuid"]?.stringValue) }
+                }
+                #expect(uuids.count == count)
+                #expect(Set(uuids).count == count)
+            }
+        }
+    }
+
     @Test("a wrong personal key: exit 3, the key never printed; no key: exit 2")
     func keys() async throws {
         try await withTemporaryDirectory { dir in
