@@ -5,7 +5,7 @@ import Testing
 import TestSupport
 
 /// `hogport export` as a real process: kill -9 mid-run and resume, secrets, usage errors.
-@Suite("Export CLI (real processes)")
+@Suite("Export CLI (real processes)", .serialized)
 struct ExportCLITests {
     static func environment(key: String = TestKeys.personal) -> [String: String] {
         FlagCLIProcess.environment(["POSTHOG_PERSONAL_API_KEY": key])
@@ -56,7 +56,7 @@ struct ExportCLITests {
     @Test("SIGINT: exit 130 after publishing what was read; the rerun completes without duplicates")
     func sigintPublishesAndStops() async throws {
         try await withTemporaryDirectory { dir in
-            let count = 900
+            let count = 600
             try await withExportSink(configure: { $0.faults.latencyMilliseconds = 20 }) { sink in
                 try await seed(sink, sinkRows(count: count, spacing: .seconds(300)))
                 let out = dir.file("out")
