@@ -13,7 +13,7 @@ struct Hogport: AsyncParsableCommand {
             POSTHOG_HOST sets the host. Run `hogport sink` for a local PostHog stand-in.
             """,
         version: HogportInfo.version,
-        subcommands: [ImportCommand.self, PresetsCommand.self, StatusCommand.self, FlagsCommand.self, SinkCommand.self, SendCommand.self]
+        subcommands: [ImportCommand.self, ExportCommand.self, PresetsCommand.self, StatusCommand.self, FlagsCommand.self, SinkCommand.self, SendCommand.self]
     )
 
     /// Runs the command, mapping failures to hogport's exit codes: usage errors exit 2 (not

@@ -9,8 +9,9 @@ struct SinkCommand: AsyncParsableCommand {
         abstract: "Run a local server that speaks PostHog's capture API and stores events in SQLite.",
         discussion: """
             Prints its address (http://127.0.0.1:PORT) on the first line of standard output, then \
-            serves until SIGINT or SIGTERM. Point `--host` of other commands at it. Fault options \
-            make it fail, drop or slow down capture requests, to test senders.
+            serves until SIGINT or SIGTERM. Point `--host` of other commands at it. It also answers \
+            `hogport export`'s queries (POST /api/projects/:id/query/, Bearer personal key). Fault \
+            options make it fail, drop or slow down capture and query requests, to test clients.
             """
     )
 
@@ -50,6 +51,9 @@ struct SinkCommand: AsyncParsableCommand {
     @Option(help: "A /flags/definitions response to serve at GET /flags/definitions (Bearer key required) and to evaluate POST /flags with.")
     var flags: String?
 
+    @Flag(help: "Answer export queries (POST /api/projects/:id/query/) with 202 first, then the results on the second poll.")
+    var queryAsync = false
+
     @Flag(help: "Print what the database holds and exit, instead of serving.")
     var report = false
 
@@ -88,6 +92,7 @@ struct SinkCommand: AsyncParsableCommand {
             guard FileManager.default.fileExists(atPath: flags) else { throw ValidationError("--flags: no file at \(flags)") }
             SinkFlagRoutes(definitionsPath: flags, projectAPIKey: configuration.apiKey, personalAPIKey: configuration.personalAPIKey).install(on: router)
         }
+        SinkQueryRoutes(store: store, personalAPIKey: configuration.personalAPIKey, asynchronous: queryAsync).install(on: router)
         let server = try await SinkServer.start(router: router)
         // Written straight to the descriptor: a parent reading the first line must not wait on stdio buffering.
         FileHandle.standardOutput.write(Data((server.url + "\n").utf8))

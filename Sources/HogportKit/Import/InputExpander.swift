@@ -73,6 +73,9 @@ public enum InputExpander {
                 enumerator.skipDescendants()
                 continue
             }
+            // hogport export's manifest sits beside its day files; importing the directory
+            // means the files (name the manifest explicitly to read it anyway).
+            if name == "manifest.json" { continue }
             let full = (directory as NSString).appendingPathComponent(item)
             var isDirectory: ObjCBool = false
             if FileManager.default.fileExists(atPath: full, isDirectory: &isDirectory), !isDirectory.boolValue {

@@ -122,7 +122,8 @@ final class SinkHTTPHandler: ChannelInboundHandler {
             }
             body = []
             let latency = router.configuration.faults.latencyMilliseconds
-            if latency > 0 && SinkRouter.isCapture(head.uri.split(separator: "?").first.map(String.init) ?? "") {
+            let path = head.uri.split(separator: "?").first.map(String.init) ?? ""
+            if latency > 0 && (SinkRouter.isCapture(path) || SinkQueryRoutes.isQuery(path)) {
                 let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
                 context.eventLoop.scheduleTask(in: .milliseconds(Int64(latency))) {
                     let (handler, context) = loopBound.value

@@ -1,0 +1,36 @@
+/// Why an export stopped, with the exit code the CLI uses for it and what to do about it.
+public struct ExportError: Error, Sendable, CustomStringConvertible {
+    public enum Kind: String, Sendable {
+        /// Bad arguments, a checkpoint of another export, or a query the server refused (exit 2).
+        case usage
+        /// The server refused the personal API key (exit 3).
+        case authentication
+        /// The server kept failing; what was published is in the checkpoint (exit 4).
+        case serverFailing
+        /// The output directory or the checkpoint cannot be written (exit 5).
+        case outputUnwritable
+        /// Stopped by a signal after publishing what it had (exit 130).
+        case interrupted
+    }
+
+    public var kind: Kind
+    public var message: String
+
+    public init(_ kind: Kind, _ message: String) {
+        self.kind = kind
+        self.message = message
+    }
+
+    public var description: String { message }
+
+    /// The process exit code for this error.
+    public var exitCode: Int32 {
+        switch kind {
+        case .usage: return 2
+        case .authentication: return 3
+        case .serverFailing: return 4
+        case .outputUnwritable: return 5
+        case .interrupted: return 130
+        }
+    }
+}

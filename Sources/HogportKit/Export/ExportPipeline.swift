@@ -1,0 +1,276 @@
+import Foundation
+public import Logging
+public import PostHogKit
+import Synchronization
+
+/// One run of `hogport export`: pages through events after the checkpoint's cursor, writes one
+/// file per UTC day, and commits the cursor only once a file is durably published.
+///
+/// Files and the cursor:
+///
+/// - Rows stream into a temporary file for their UTC day. When a row of a later day arrives,
+///   the day's file is published (synced, renamed) and then the checkpoint commits the file and
+///   the cursor (its last row) in one transaction.
+/// - When the run reaches its end (`--until`, or no more rows), the open day's file is published
+///   too: `complete` in the manifest says whether the day had ended. The next run continues that
+///   day in a new part (`events-DAY.part-2.…`).
+/// - A kill between the rename and the commit leaves a file the checkpoint does not know; the
+///   next run writes the same rows under the same name (the part number comes from the
+///   checkpoint) and replaces it. A kill at any other point loses only a temporary file.
+///
+/// `--lookback` first re-reads the window before the cursor and writes the rows whose uuids the
+/// checkpoint does not remember into new parts of their days; see docs/export.md.
+public final class ExportPipeline: Sendable {
+    public let configuration: ExportConfiguration
+    let client: QueryClient
+    let logger: Logger
+    let wallClock: @Sendable () -> Timestamp
+    private let stopRequested = Atomic<Bool>(false)
+    private let live = Mutex(ExportProgress())
+
+    public init(
+        configuration: ExportConfiguration, transport: any HTTPTransport,
+        sleep: @escaping QueryClient.Sleep = { try await Task.sleep(for: $0) },
+        clock: @escaping @Sendable () -> Double = QueryClient.monotonicSeconds,
+        wallClock: @escaping @Sendable () -> Timestamp = { .now() },
+        logger: Logger = Logger(label: "hogport.export", factory: { _ in SwiftLogNoOpLogHandler() })
+    ) {
+        self.configuration = configuration
+        client = QueryClient(configuration: configuration, transport: transport, sleep: sleep, now: clock)
+        self.wallClock = wallClock
+        self.logger = logger
+    }
+
+    /// Asks the run to stop after the current page; what it has is published and committed.
+    public func requestStop() {
+        stopRequested.store(true, ordering: .relaxed)
+    }
+
+    var isStopping: Bool { stopRequested.load(ordering: .relaxed) }
+
+    public var progress: ExportProgress {
+        var p = live.withLock { $0 }
+        p.requests = client.requestCount
+        p.retries = client.retryCount
+        return p
+    }
+
+    public func run() async throws(ExportError) -> ExportSummary {
+        let started = ContinuousClock.now
+        let c = configuration
+        guard (1...ExportQuery.maximumLimit).contains(c.pageSize) else {
+            throw ExportError(.usage, "--page-size must be between 1 and \(ExportQuery.maximumLimit)")
+        }
+        do {
+            try FileManager.default.createDirectory(atPath: c.outputDirectory, withIntermediateDirectories: true)
+        } catch {
+            throw ExportError(.outputUnwritable, "cannot create the output directory \(c.outputDirectory): \(error.localizedDescription)")
+        }
+        Self.removeTemporaryFiles(in: c.outputDirectory)
+        let checkpoint = try ExportCheckpoint(path: c.checkpointPath)
+        var job = c.restart ? nil : try checkpoint.job()
+        if let existing = job {
+            if let since = c.since, since != existing.since {
+                throw ExportError(
+                    .usage,
+                    "the checkpoint \(c.checkpointPath) continues an export since \(existing.since.iso8601), not \(since.iso8601): drop --since, or use --restart or another --checkpoint")
+            }
+            guard existing.fingerprint == c.fingerprint(since: existing.since) else {
+                throw ExportError(
+                    .usage,
+                    "the checkpoint \(c.checkpointPath) belongs to another export (project, --format, --gzip or --events differ): use the same options, --restart, or another --checkpoint")
+            }
+        } else {
+            guard let since = c.since else {
+                throw ExportError(.usage, "--since is required for a new export (the checkpoint \(c.checkpointPath) has no cursor)")
+            }
+            try checkpoint.reset(fingerprint: c.fingerprint(since: since), since: since)
+            job = try checkpoint.job()
+        }
+        guard let job else { throw ExportError(.outputUnwritable, "the checkpoint \(c.checkpointPath) lost its job row") }
+        try ExportManifest.write(configuration: c, checkpoint: checkpoint)
+
+        var summary = ExportSummary()
+        summary.since = job.since
+        summary.until = c.until ?? wallClock()
+        summary.checkpointPath = c.checkpointPath
+        summary.outputDirectory = c.outputDirectory
+        let until = summary.until!
+        var run = Run(pipeline: self, checkpoint: checkpoint, since: job.since, until: until, summary: summary)
+        do {
+            try checkpoint.setStatus("running", error: nil)
+            if c.lookback > .zero, let cursor = job.cursor {
+                try await run.lookback(cursor: cursor, seenSince: job.seenSince)
+            }
+            try await run.main(after: job.cursor)
+            try checkpoint.setStatus("done", error: nil)
+        } catch {
+            try? checkpoint.setStatus(error.kind == .interrupted ? "interrupted" : "failed", error: error.message)
+            try? ExportManifest.write(configuration: c, checkpoint: checkpoint)
+            throw error
+        }
+        run.summary.cursor = try checkpoint.job()?.cursor
+        run.summary.requests = client.requestCount
+        run.summary.retries = client.retryCount
+        run.summary.polls = client.pollCount
+        let elapsed = ContinuousClock.now - started
+        run.summary.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        return run.summary
+    }
+
+    /// Deletes temporary files an interrupted run left behind (their rows were never committed).
+    static func removeTemporaryFiles(in directory: String) {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] where ExportFileName.isTemporary(name) {
+            try? FileManager.default.removeItem(atPath: (directory as NSString).appendingPathComponent(name))
+        }
+    }
+
+    func update(_ body: (inout ExportProgress) -> Void) {
+        live.withLock { body(&$0) }
+    }
+
+    /// The state of one run.
+    struct Run {
+        let pipeline: ExportPipeline
+        let checkpoint: ExportCheckpoint
+        let since: Timestamp
+        let until: Timestamp
+        var summary: ExportSummary
+
+        var configuration: ExportConfiguration { pipeline.configuration }
+        var lookbackMicros: Int64 {
+            let parts = configuration.lookback.components
+            return parts.seconds * 1_000_000 + parts.attoseconds / 1_000_000_000_000
+        }
+
+        /// The open file and the uuids of its rows.
+        var writer: DayFileWriter?
+        var uuids: [(String, Int64)] = []
+
+        mutating func openWriter(day: Int64) throws(ExportError) -> DayFileWriter {
+            if let writer, writer.day == day { return writer }
+            let writer = try DayFileWriter(
+                directory: configuration.outputDirectory, day: day, part: try checkpoint.nextPart(day: day), format: configuration.format,
+                gzip: configuration.gzip)
+            self.writer = writer
+            pipeline.update { $0.currentDay = ExportFileName.date(ofDay: day) }
+            return writer
+        }
+
+        /// Publishes the open file and commits it; `cursor` moves the checkpoint's cursor (nil
+        /// for lookback parts).
+        mutating func publish(complete: Bool, lookback: Bool, cursor: ExportCursor?, seenFloor: Int64) throws(ExportError) {
+            guard let open = writer else { return }
+            writer = nil
+            let published = try open.publish()
+            try checkpoint.commit(published, complete: complete, lookback: lookback, cursor: cursor, uuids: uuids, seenFloor: seenFloor)
+            uuids.removeAll(keepingCapacity: true)
+            try ExportManifest.write(configuration: configuration, checkpoint: checkpoint)
+            summary.files.append(published.name)
+            pipeline.update { $0.files += 1 }
+            pipeline.logger.info(
+                "published \(published.name)", metadata: ["rows": "\(published.rows)", "complete": "\(complete)", "lookback": "\(lookback)"])
+        }
+
+        func dayEnd(_ day: Int64) -> Int64 { (day + 1) * ExportFileName.dayMicroseconds }
+
+        /// Re-reads `[max(cursor - lookback, seenSince), cursor)` and writes rows not exported yet.
+        mutating func lookback(cursor: ExportCursor, seenSince: Timestamp) async throws(ExportError) {
+            let start = Timestamp(microseconds: max(cursor.timestamp.microseconds - lookbackMicros, seenSince.microseconds))
+            guard start < cursor.timestamp else { return }
+            pipeline.logger.info("lookback: re-reading \(start.iso8601) .. \(cursor.timestamp.iso8601) for late events")
+            let floor = cursor.timestamp.microseconds - lookbackMicros
+            var after: ExportCursor?
+            var written: Set<String> = []
+            while true {
+                if pipeline.isStopping {
+                    try publish(complete: false, lookback: true, cursor: nil, seenFloor: floor)
+                    throw ExportError(.interrupted, "stopped during the lookback; what was found is published")
+                }
+                let query = ExportQuery(since: start, until: cursor.timestamp, after: after, events: configuration.events, limit: configuration.pageSize)
+                let rows = try await pipeline.client.rows(for: query)
+                pipeline.update { $0.pages += 1 }
+                let known = try checkpoint.seen(rows.map(\.uuid))
+                for row in rows {
+                    if known.contains(row.uuid) || written.contains(row.uuid) {
+                        summary.duplicatesSkipped += 1
+                        continue
+                    }
+                    let day = row.timestamp.utcDay
+                    if let open = writer, open.day != day {
+                        try publish(complete: cursor.timestamp.microseconds >= dayEnd(open.day), lookback: true, cursor: nil, seenFloor: floor)
+                    }
+                    try openWriter(day: day).append(row)
+                    uuids.append((row.uuid, row.timestamp.microseconds))
+                    written.insert(row.uuid)
+                    summary.lookbackRows += 1
+                    pipeline.update { $0.lookbackRows += 1 }
+                }
+                after = rows.last?.cursor ?? after
+                if rows.count < configuration.pageSize { break }
+            }
+            if let open = writer {
+                try publish(complete: cursor.timestamp.microseconds >= dayEnd(open.day), lookback: true, cursor: nil, seenFloor: floor)
+            }
+            if summary.lookbackRows > 0 {
+                pipeline.logger.notice("lookback: \(summary.lookbackRows) late events written (\(summary.duplicatesSkipped) already exported)")
+            }
+        }
+
+        /// Pages from `after` to `until`, publishing each day as it ends and the open day at the end.
+        mutating func main(after start: ExportCursor?) async throws(ExportError) {
+            var after = start
+            if let after, after.timestamp >= until {
+                pipeline.logger.info("nothing to do: the cursor (\(after.timestamp.iso8601)) is at or past --until")
+                return
+            }
+            var last: ExportCursor?
+            var stopped = false
+            var pruneAt = 100_000
+            while true {
+                if pipeline.isStopping {
+                    stopped = true
+                    break
+                }
+                let query = ExportQuery(since: since, until: until, after: after, events: configuration.events, limit: configuration.pageSize)
+                let rows = try await pipeline.client.rows(for: query)
+                pipeline.update { $0.pages += 1 }
+                for row in rows {
+                    let day = row.timestamp.utcDay
+                    if let open = writer, open.day != day, let last {
+                        guard day > open.day else {
+                            throw ExportError(.serverFailing, "the server returned rows out of (timestamp, uuid) order at \(row.timestamp.iso8601)")
+                        }
+                        try publish(complete: true, lookback: false, cursor: last, seenFloor: last.timestamp.microseconds - lookbackMicros)
+                    }
+                    try openWriter(day: day).append(row)
+                    uuids.append((row.uuid, row.timestamp.microseconds))
+                    if uuids.count >= pruneAt {
+                        // Only uuids within the lookback window of the cursor are kept.
+                        let floor = row.timestamp.microseconds - lookbackMicros
+                        uuids.removeAll { $0.1 < floor }
+                        pruneAt = max(100_000, uuids.count * 2)
+                    }
+                    last = row.cursor
+                }
+                summary.rows += rows.count
+                let position = rows.last?.timestamp
+                pipeline.update {
+                    $0.rows += rows.count
+                    if let position { $0.position = position }
+                }
+                after = rows.last?.cursor ?? after
+                if rows.count < configuration.pageSize { break }
+            }
+            if let open = writer, let last {
+                let complete = !stopped && until.microseconds >= dayEnd(open.day)
+                try publish(complete: complete, lookback: false, cursor: last, seenFloor: last.timestamp.microseconds - lookbackMicros)
+            }
+            if stopped {
+                throw ExportError(.interrupted, "stopped; every row read is published and committed")
+            }
+            try checkpoint.setThrough(until)
+            try ExportManifest.write(configuration: configuration, checkpoint: checkpoint)
+        }
+    }
+}

@@ -1,0 +1,62 @@
+public import PostHogKit
+
+/// One exported event, in the `posthog` preset's shape.
+public struct ExportRow: Sendable, Equatable {
+    public var uuid: String
+    public var event: String
+    public var distinctId: String
+    public var timestamp: Timestamp
+    public var properties: [String: JSONValue]
+
+    public init(uuid: String, event: String, distinctId: String, timestamp: Timestamp, properties: [String: JSONValue]) {
+        self.uuid = uuid
+        self.event = event
+        self.distinctId = distinctId
+        self.timestamp = timestamp
+        self.properties = properties
+    }
+
+    /// The row's position in the export order.
+    public var cursor: ExportCursor { ExportCursor(timestamp: timestamp, uuid: uuid) }
+
+    /// Reads one result row by the response's column names. The timestamp may be integer
+    /// microseconds or ISO-8601 text; the properties an object or a JSON string of one.
+    static func parse(_ row: JSONValue, columns: [String: Int]) -> Result<ExportRow, ExportError> {
+        guard case .array(let cells) = row else { return .failure(Self.malformed("a row is not an array")) }
+        func cell(_ name: String) -> JSONValue? {
+            guard let index = columns[name], index < cells.count else { return nil }
+            return cells[index]
+        }
+        guard let uuid = cell("uuid")?.stringValue, !uuid.isEmpty else { return .failure(Self.malformed("a row has no uuid")) }
+        guard let event = cell("event")?.stringValue else { return .failure(Self.malformed("row \(uuid) has no event name")) }
+        let distinctId: String
+        switch cell("distinct_id") {
+        case .string(let s)?: distinctId = s
+        case .int(let i)?: distinctId = String(i)
+        default: return .failure(Self.malformed("row \(uuid) has no distinct_id"))
+        }
+        var timestamp: Timestamp?
+        switch cell("timestamp_us") ?? cell("timestamp") {
+        case .int(let us)?: timestamp = Timestamp(microseconds: us)
+        case .string(let text)?: timestamp = Int64(text).map { Timestamp(microseconds: $0) } ?? Timestamp(iso8601: text)
+        default: timestamp = nil
+        }
+        guard let timestamp else { return .failure(Self.malformed("row \(uuid) has no readable timestamp")) }
+        var properties: [String: JSONValue] = [:]
+        switch cell("properties") {
+        case .object(let object)?: properties = object
+        case .string(let text)?:
+            guard case .object(let object)? = try? JSONParser.parse(text) else {
+                return .failure(Self.malformed("row \(uuid): properties is a string that is not a JSON object"))
+            }
+            properties = object
+        case nil, .null?: break
+        default: return .failure(Self.malformed("row \(uuid): properties is not an object"))
+        }
+        return .success(ExportRow(uuid: uuid, event: event, distinctId: distinctId, timestamp: timestamp, properties: properties))
+    }
+
+    static func malformed(_ what: String) -> ExportError {
+        ExportError(.serverFailing, "the query response is not readable: \(what)")
+    }
+}
