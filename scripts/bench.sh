@@ -75,13 +75,16 @@ print(f"import {fmt}: {s['sent']} events in {t1 - t0:.2f} s = {s['sent'] / (t1 -
 PY
   kill %% 2>/dev/null || true
 done
-cp "$out/summary-ndjson.gz-auto.json" "$out/hogport.json"
 
-echo "== posthog-python on the same file ($py_events events)"
-start_sink python
-python3 scripts/bench_import_python.py "$out/events.ndjson.gz" "$url" phc_bench "$py_events" | tee "$out/python.json"
-python3 - "$out/hogport.json" "$out/python.json" "$out/rss-ndjson.gz-auto" <<'PY'
+echo "== posthog-python on the same file ($py_events events), without and with gzip like the two hogport runs"
+for comp in none gzip; do
+  start_sink "python-$comp"
+  python3 scripts/bench_import_python.py "$out/events.ndjson.gz" "$url" phc_bench "$py_events" "$comp" | tee "$out/python-$comp.json"
+  kill %% 2>/dev/null || true
+done
+python3 - "$out/summary-ndjson.gz-auto.json" "$out/python-none.json" "$out/summary-ndjson.gz-gzip.json" "$out/python-gzip.json" <<'PY'
 import json, sys
-h = json.load(open(sys.argv[1])); p = json.load(open(sys.argv[2]))
-print(f"hogport {h['events_per_second']:,.0f} events/s vs posthog-python {p['events_per_second']:,.0f} events/s = {h['events_per_second'] / p['events_per_second']:.0f}x")
+h, p, hg, pg = (json.load(open(f)) for f in sys.argv[1:5])
+print(f"uncompressed: hogport {h['events_per_second']:,.0f} events/s vs posthog-python {p['events_per_second']:,.0f} events/s = {h['events_per_second'] / p['events_per_second']:.0f}x")
+print(f"gzip:         hogport {hg['events_per_second']:,.0f} events/s vs posthog-python {pg['events_per_second']:,.0f} events/s = {hg['events_per_second'] / pg['events_per_second']:.0f}x")
 PY

@@ -2,7 +2,7 @@
 """posthog-python sending the same NDJSON file to the same sink, as PostHog's docs suggest for
 historical imports: Posthog(..., historical_migration=True). Prints one JSON object.
 
-Usage: bench_import_python.py FILE.ndjson.gz HOST API_KEY [LIMIT]
+Usage: bench_import_python.py FILE.ndjson.gz HOST API_KEY [LIMIT] [gzip|none]
 """
 import gzip, json, sys, time
 from datetime import datetime
@@ -11,7 +11,8 @@ from posthog import Posthog
 
 path, host, key = sys.argv[1:4]
 limit = int(sys.argv[4]) if len(sys.argv) > 4 else None
-client = Posthog(key, host=host, historical_migration=True, gzip=True, max_queue_size=100000, flush_at=1000,
+compress = (sys.argv[5] if len(sys.argv) > 5 else "gzip") == "gzip"
+client = Posthog(key, host=host, historical_migration=True, gzip=compress, max_queue_size=100000, flush_at=1000,
                  enable_exception_autocapture=False)
 start = time.perf_counter()
 count = 0
@@ -28,4 +29,4 @@ with gzip.open(path, "rt") as f:
 client.flush()
 client.shutdown()
 elapsed = time.perf_counter() - start
-print(json.dumps({"sdk": "posthog-python", "events": count, "seconds": elapsed, "events_per_second": count / elapsed}))
+print(json.dumps({"sdk": "posthog-python", "gzip": compress, "events": count, "seconds": elapsed, "events_per_second": count / elapsed}))
