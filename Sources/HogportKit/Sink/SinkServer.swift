@@ -108,7 +108,10 @@ final class SinkHTTPHandler: ChannelInboundHandler {
                 body = []
                 return
             }
-            body.append(contentsOf: buffer.readBytes(length: buffer.readableBytes) ?? [])
+            if body.isEmpty, let length = head?.headers.first(name: "content-length").flatMap(Int.init) {
+                body.reserveCapacity(min(length, router.configuration.maximumBodyBytes))
+            }
+            buffer.withUnsafeReadableBytes { body.append(contentsOf: $0) }
         case .end:
             guard let head else { return }
             self.head = nil

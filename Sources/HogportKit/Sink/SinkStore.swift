@@ -77,13 +77,21 @@ public final class SinkStore: Sendable {
                 let statement = try db.prepare(
                     "INSERT INTO events (uuid, event, distinct_id, timestamp, timestamp_us, properties, historical, sent_at, received_at) VALUES (?,?,?,?,?,?,?,?,?)"
                 )
+                var time: [UInt8] = []
+                time.reserveCapacity(32)
                 for row in rows {
-                    try statement.bind([
-                        .text(row.uuid), .text(row.event), .text(row.distinctId), .text(row.timestamp.iso8601),
-                        .integer(row.timestamp.microseconds),
-                    ])
+                    // Bound one by one: arrays of values and a String per timestamp cost more than the insert.
+                    time.removeAll(keepingCapacity: true)
+                    row.timestamp.appendISO8601(to: &time)
+                    try statement.bindText(row.uuid, at: 1)
+                    try statement.bindText(row.event, at: 2)
+                    try statement.bindText(row.distinctId, at: 3)
+                    try statement.bindText(bytes: time, at: 4)
+                    try statement.bindInteger(row.timestamp.microseconds, at: 5)
                     try statement.bindText(bytes: row.properties, at: 6)
-                    try statement.bind7to9(historical: row.historical, sentAt: row.sentAt, receivedAt: received)
+                    try statement.bindInteger(row.historical ? 1 : 0, at: 7)
+                    if let sentAt = row.sentAt { try statement.bindText(sentAt, at: 8) } else { try statement.bindNull(at: 8) }
+                    try statement.bindText(received, at: 9)
                     while try statement.step() {}
                     statement.reset()
                 }
@@ -144,11 +152,5 @@ public final class SinkStore: Sendable {
             let rows = try db.query("SELECT COUNT(*), COUNT(DISTINCT uuid) FROM events")
             return (Int(rows[0][0].int ?? 0), Int(rows[0][1].int ?? 0))
         }
-    }
-}
-
-extension SQLiteStatement {
-    fileprivate func bind7to9(historical: Bool, sentAt: String?, receivedAt: String) throws(SQLiteError) {
-        try bind(at: 7, [.integer(historical ? 1 : 0), sentAt.map { .text($0) } ?? .null, .text(receivedAt)])
     }
 }

@@ -173,11 +173,39 @@ public final class SQLiteStatement {
 
     /// Binds UTF-8 bytes as text at `index` (1-based) without building a String.
     public func bindText(bytes: [UInt8], at index: Int32) throws(SQLiteError) {
-        let rc = bytes.withUnsafeBufferPointer { buf in
-            buf.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buf.count) {
-                sqlite3_bind_text(handle, index, $0, Int32(buf.count), csqlite_transient())
-            }
+        let rc = bytes.withUnsafeBufferPointer { rawBindText($0, at: index) }
+        guard rc == SQLITE_OK else { throw connection.error(rc, sql) }
+    }
+
+    /// Binds UTF-8 bytes as text at `index` (1-based); SQLite copies them.
+    public func bindText(buffer: UnsafeBufferPointer<UInt8>, at index: Int32) throws(SQLiteError) {
+        let rc = rawBindText(buffer, at: index)
+        guard rc == SQLITE_OK else { throw connection.error(rc, sql) }
+    }
+
+    private func rawBindText(_ buffer: UnsafeBufferPointer<UInt8>, at index: Int32) -> Int32 {
+        UnsafeRawBufferPointer(buffer).withMemoryRebound(to: CChar.self) {
+            // An empty buffer still needs a non-null pointer, or SQLite binds NULL.
+            $0.isEmpty ? sqlite3_bind_text(handle, index, "", 0, csqlite_transient()) : sqlite3_bind_text(handle, index, $0.baseAddress, Int32($0.count), csqlite_transient())
         }
+    }
+
+    /// Binds a string as text at `index` (1-based), without an intermediate array.
+    public func bindText(_ string: String, at index: Int32) throws(SQLiteError) {
+        var string = string
+        let rc = string.withUTF8 { rawBindText($0, at: index) }
+        guard rc == SQLITE_OK else { throw connection.error(rc, sql) }
+    }
+
+    /// Binds an integer at `index` (1-based).
+    public func bindInteger(_ value: Int64, at index: Int32) throws(SQLiteError) {
+        let rc = sqlite3_bind_int64(handle, index, value)
+        guard rc == SQLITE_OK else { throw connection.error(rc, sql) }
+    }
+
+    /// Binds NULL at `index` (1-based).
+    public func bindNull(at index: Int32) throws(SQLiteError) {
+        let rc = sqlite3_bind_null(handle, index)
         guard rc == SQLITE_OK else { throw connection.error(rc, sql) }
     }
 
