@@ -70,20 +70,24 @@ struct CSVReaderTests {
         #expect(blank.map(\.line) == [1, 2, 3])
     }
 
-    @Test("an unterminated quote is a record error at its line, not a crash or a hang")
+    @Test("an unterminated quote rejects its line only; the records after it are read")
     func unterminatedQuote() throws {
-        let got = try read("a,b\n\"never closed,c\nd,e\n")
-        #expect(got.count == 2)
+        let got = try read("a,b\n\"never closed,c\r\nd,e\nf,g\n")
+        #expect(got.count == 4, "\(got)")
         #expect(got[0].fields == ["a", "b"])
-        guard case .error(let reason, let line, let offset, let end, let raw)? = got.last else {
+        guard case .error(let reason, let line, let offset, let end, let raw) = got[1] else {
             Issue.record("expected a record error, got \(got)")
             return
         }
         #expect(reason.contains("unterminated"))
         #expect(line == 2)
         #expect(offset == 4)
-        #expect(end == 24)
-        #expect(raw.hasPrefix("\"never closed"))
+        #expect(end == 21)
+        #expect(raw == "\"never closed,c")
+        #expect(got[2].fields == ["d", "e"])
+        #expect(got[2].line == 3)
+        #expect(got[3].fields == ["f", "g"])
+        #expect(got[3].line == 4)
     }
 
     @Test("junk after a closing quote is a record error; reading continues at the next line")

@@ -124,12 +124,19 @@ public struct CSVReader {
                 }
                 if !closed {
                     if !final { return nil }
-                    let raw = window.buffer[start..<count]
-                    var error = RecordError(line: line, offset: window.bufferOffset + Int64(start), reason: "unterminated quoted field", raw: raw)
-                    error.endLine = line + lines
-                    line += lines + 1
-                    window.position = count
-                    error.endOffset = window.bufferOffset + Int64(count)
+                    // The quote never closes: only the record's first line is rejected, and reading
+                    // goes on at the next line, so one stray quote does not take the rest of the file.
+                    let lineEnd = window.buffer[start..<count].firstIndex(of: lf).map { $0 + 1 } ?? count
+                    var rawEnd = lineEnd
+                    if rawEnd > start && window.buffer[rawEnd - 1] == lf { rawEnd -= 1 }
+                    if rawEnd > start && window.buffer[rawEnd - 1] == cr { rawEnd -= 1 }
+                    var error = RecordError(
+                        line: line, offset: window.bufferOffset + Int64(start), reason: "unterminated quoted field (the line is rejected; reading goes on at the next line)",
+                        raw: window.buffer[start..<rawEnd])
+                    error.endLine = line
+                    line += 1
+                    window.position = lineEnd
+                    error.endOffset = window.bufferOffset + Int64(lineEnd)
                     return .failure(error)
                 }
                 fields.append(String(decoding: scratch, as: UTF8.self))
