@@ -186,12 +186,13 @@ public final class ImportPipeline: Sendable {
                 try rejects?.flush()
                 try store.save(changed)
                 if !pendingLinks.isEmpty {
-                    let committed = pendingLinks.filter { pending in
+                    func isCommitted(_ pending: (position: RowPosition, links: [DeviceLink])) -> Bool {
                         release.positions[pending.position.fileIndex].map { pending.position.endOffset <= $0.endOffset } ?? false
                     }
+                    let committed = pendingLinks.filter(isCommitted)
                     if !committed.isEmpty {
                         try store.rememberLinks(committed.flatMap(\.links))
-                        pendingLinks.removeFirst(committed.count)
+                        pendingLinks.removeAll(where: isCommitted)
                     }
                 }
             } catch {

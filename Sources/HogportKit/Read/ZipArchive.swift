@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import Foundation
 import Glibc
 #endif
 public import PostHogKit
@@ -94,7 +95,9 @@ public struct ZipArchive: Sendable {
 
     /// The files of the archive (directories left out), sorted by name.
     public var fileEntries: [Entry] {
-        entries.filter { !$0.isDirectory }.sorted { $0.name < $1.name }
+        // Numbers compare as numbers: Amplitude names hours without a leading zero
+        // (`…_2#0.json.gz` before `…_10#0.json.gz`), and PostHog applies `$set` in arrival order.
+        entries.filter { !$0.isDirectory }.sorted { $0.name.compare($1.name, options: .numeric) == .orderedAscending }
     }
 
     /// A source of `entry`'s uncompressed bytes.

@@ -61,12 +61,23 @@ public struct AmplitudePreset: RowReshaper {
 
         var rows: [[String: JSONValue]] = []
         let isGroupIdentify = sourceName == "$groupidentify"
-        if !isGroupIdentify {
+        // An `$identify` without a user and without user properties says nothing PostHog can use.
+        let emptyIdentify = sourceName == "$identify" && userId == nil && set.isEmpty && setOnce.isEmpty
+        if !isGroupIdentify && !emptyIdentify {
             var out: [String: JSONValue] = [
                 "event": .string(Self.renamedEvents[sourceName] ?? sourceName), "distinct_id": .string(distinctId),
                 "timestamp": .string(timestamp), "properties": .object(properties),
             ]
-            if sourceName == "$identify" { out["type"] = "identify" }
+            if sourceName == "$identify" {
+                if userId == nil {
+                    // No user yet: a person-property update of the device, not an identification.
+                    out["type"] = set.isEmpty ? "set_once" : "set"
+                } else {
+                    out["type"] = "identify"
+                    // Merge the device's anonymous person into the user, as PostHog's identify does.
+                    if let deviceId, deviceId != distinctId { properties["$anon_distinct_id"] = .string(deviceId); out["properties"] = .object(properties) }
+                }
+            }
             if !set.isEmpty { out["$set"] = .object(set) }
             if !setOnce.isEmpty { out["$set_once"] = .object(setOnce) }
             if let uuid = Self.uuid(row, event: sourceName) { out["uuid"] = .string(uuid) }

@@ -33,7 +33,8 @@ public struct MixpanelPreset: RowReshaper {
         let distinctId = try Self.distinctId(properties)
         let uuid = PresetFields.id(properties["$insert_id"]).map { SourceID.asUUID($0) ?? SourceID.uuid("mixpanel", sourceName, timestamp, $0) }
 
-        let anonId = PresetFields.id(properties["$anon_id"])
+        // Without the `$device:` prefix, as the event distinct ids are (see distinctId(_:)).
+        let anonId = PresetFields.id(properties["$anon_id"]).map { $0.hasPrefix("$device:") && $0.count > 8 ? String($0.dropFirst(8)) : $0 }
         let identifiedId = PresetFields.id(properties["$identified_id"])
         let aliasTarget = PresetFields.id(properties["alias"])
         let mergeIds = properties["$distinct_ids"]?.arrayValue?.compactMap { PresetFields.id($0) } ?? []
