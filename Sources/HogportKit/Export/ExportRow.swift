@@ -19,7 +19,7 @@ public struct ExportRow: Sendable, Equatable {
     /// The row's position in the export order.
     public var cursor: ExportCursor { ExportCursor(timestamp: timestamp, uuid: uuid) }
 
-    /// Reads one result row by the response's column names. The timestamp may be integer
+    /// Reads one result row by the response's column names (the uuid as `uuid_text`, or `uuid`). The timestamp may be integer
     /// microseconds or ISO-8601 text; the properties an object or a JSON string of one.
     static func parse(_ row: JSONValue, columns: [String: Int]) -> Result<ExportRow, ExportError> {
         guard case .array(let cells) = row else { return .failure(Self.malformed("a row is not an array")) }
@@ -27,7 +27,7 @@ public struct ExportRow: Sendable, Equatable {
             guard let index = columns[name], index < cells.count else { return nil }
             return cells[index]
         }
-        guard let uuid = cell("uuid")?.stringValue, !uuid.isEmpty else { return .failure(Self.malformed("a row has no uuid")) }
+        guard let uuid = (cell("uuid_text") ?? cell("uuid"))?.stringValue, !uuid.isEmpty else { return .failure(Self.malformed("a row has no uuid")) }
         guard let event = cell("event")?.stringValue else { return .failure(Self.malformed("row \(uuid) has no event name")) }
         let distinctId: String
         switch cell("distinct_id") {
