@@ -178,6 +178,9 @@ struct ExportCommand: AsyncParsableCommand {
         if summary.lookbackRows > 0 || summary.duplicatesSkipped > 0 {
             print("lookback: \(summary.lookbackRows) late events written, \(summary.duplicatesSkipped) already exported")
         }
+        if summary.rawProperties > 0 {
+            print("warning:  \(summary.rawProperties) event(s) had properties that are not a JSON object; written as text under $hogport_raw_properties")
+        }
         if let cursor = summary.cursor { print("cursor:   \(cursor.timestamp.iso8601) \(cursor.uuid)") }
         if let until = summary.until { print("through:  \(until.iso8601)") }
         print(String(format: "requests: %d (%d retried, %d polls), %.2f s", summary.requests, summary.retries, summary.polls, summary.seconds))

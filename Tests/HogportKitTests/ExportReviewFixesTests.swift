@@ -177,4 +177,42 @@ struct ExportReviewFixesTests {
             #expect(server.queries.count == (hasMore ? 4 : 5))
         }
     }
+
+    @Test("a row whose properties are not a JSON object is written with the text under $hogport_raw_properties and counted")
+    func rawProperties() async throws {
+        try await withTemporaryDirectory { (dir: TemporaryDirectory) async throws in
+            let body: JSONValue = [
+                "results": [
+                    [.string(ImportRows.uuid(1)), "e", "u", .int(Self.t0), "{\"ok\":1}"],
+                    [.string(ImportRows.uuid(2)), "e", "u", .int(Self.t0 + 1), "{not json"],
+                    [.string(ImportRows.uuid(3)), "e", "u", .int(Self.t0 + 2), 42],
+                ],
+                "columns": .array(ExportQuery.columns.map { .string($0) }), "hasMore": false,
+            ]
+            let transport = ScriptedTransport([.respond(status: 200, headers: [], body: JSONWriter.encode(body))])
+            let job = ExportTestJob(directory: dir)
+            let summary = try await job.run(transport: transport, clock: FakeClock())
+            #expect(summary.rows == 3)
+            #expect(summary.rawProperties == 2)
+            #expect(summary.json["raw_properties"] == 2)
+            let rows = try job.ndjsonRows()
+            #expect(rows.map { $0["properties"] } == [["ok": 1], ["$hogport_raw_properties": "{not json"], ["$hogport_raw_properties": "42"]])
+        }
+    }
+
+    @Test("query_status.error (a timeout, a memory limit) is exit 4 with a hint to lower --page-size")
+    func queryStatusError() async throws {
+        try await withTemporaryDirectory { (dir: TemporaryDirectory) async throws in
+            let failed = #"{"query_status":{"id":"q1","complete":true,"error":true,"error_message":"Query exceeds memory limits"}}"#
+            let job = ExportTestJob(directory: dir)
+            do {
+                _ = try await job.run(transport: ScriptedTransport([], then: .status(200, body: failed)), clock: FakeClock())
+                Issue.record("expected an error")
+            } catch let error as ExportError {
+                #expect(error.exitCode == 4)
+                #expect(error.message.contains("memory limits"))
+                #expect(error.message.contains("--page-size"))
+            }
+        }
+    }
 }

@@ -197,6 +197,16 @@ public final class ExportPipeline: Sendable {
                 "published \(published.name)", metadata: ["rows": "\(published.rows)", "complete": "\(complete)", "lookback": "\(lookback)"])
         }
 
+        /// Counts (and for the first few, logs) a row whose properties are kept as raw text.
+        mutating func noteRaw(_ row: ExportRow) {
+            guard row.hasRawProperties else { return }
+            summary.rawProperties += 1
+            if summary.rawProperties <= 5 {
+                pipeline.logger.warning(
+                    "event \(row.uuid) at \(row.timestamp.iso8601): properties are not a JSON object; written as text under \(ExportRow.rawPropertiesKey)")
+            }
+        }
+
         func dayEnd(_ day: Int64) -> Int64 { (day + 1) * ExportFileName.dayMicroseconds }
 
         /// Whether a page ends a pass: an empty page, or a short one the server says is the last
@@ -257,6 +267,7 @@ public final class ExportPipeline: Sendable {
                         try publish(complete: cursor.timestamp.microseconds >= dayEnd(open.day), lookback: true, cursor: nil, seenFloor: floor)
                     }
                     try openWriter(day: day).append(row)
+                    noteRaw(row)
                     uuids.append((row.uuid, row.timestamp.microseconds))
                     written.insert(row.uuid)
                     summary.lookbackRows += 1
@@ -316,6 +327,7 @@ public final class ExportPipeline: Sendable {
                         try publish(complete: true, lookback: false, cursor: last, seenFloor: last.timestamp.microseconds - lookbackMicros)
                     }
                     try openWriter(day: day).append(row)
+                    noteRaw(row)
                     uuids.append((row.uuid, row.timestamp.microseconds))
                     if uuids.count >= pruneAt {
                         // Only uuids within the lookback window of the cursor are kept.

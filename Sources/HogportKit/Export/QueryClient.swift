@@ -161,7 +161,10 @@ public final class QueryClient: Sendable {
     static func interpret(_ json: JSONValue) throws(ExportError) -> Answer {
         if case .object(let status)? = json["query_status"] {
             if status["error"]?.boolValue == true {
-                throw ExportError(.usage, "the query failed on the server: \(status["error_message"]?.stringValue ?? "no message")")
+                // Timeouts and memory limits show up here: worth another run, with smaller pages.
+                throw ExportError(
+                    .serverFailing,
+                    "the query failed on the server: \(status["error_message"]?.stringValue ?? "no message"); if it timed out or ran out of memory, try a smaller --page-size")
             }
             if status["complete"]?.boolValue == true, let results = status["results"], results["results"] != nil {
                 return try interpret(results)
