@@ -16,7 +16,9 @@ struct ExportCommand: AsyncParsableCommand {
 
             The checkpoint (default OUT/.hogport-export.db) keeps the cursor: the same command run \
             again (from cron) continues after the last exported event, and a killed run resumes \
-            without gaps or duplicates. --lookback HOURS re-reads the hours before the cursor and \
+            without gaps or duplicates; a second run on the same checkpoint while one is running exits 2 \
+            (it is locked, OUT/.hogport-export.db.lock). Without --until a run ends --settle minutes \
+            (default 10) before it starts. --lookback HOURS re-reads the hours before the cursor and \
             writes late-arriving events into new part files, deduplicated by uuid.
 
             The personal API key (Query Read scope) comes from POSTHOG_PERSONAL_API_KEY and is never \
@@ -37,8 +39,11 @@ struct ExportCommand: AsyncParsableCommand {
     @Option(help: "Export events at or after this instant (ISO-8601 or YYYY-MM-DD, UTC). Required on the first run; later runs continue from the checkpoint.")
     var since: String?
 
-    @Option(help: "Export events before this instant (default: now).")
+    @Option(help: "Export events before this instant (default: now minus --settle).")
     var until: String?
+
+    @Option(help: "Without --until, stop this many minutes before now, so events that reach PostHog late (SDKs flush 10-60 s late) are not left behind the cursor.")
+    var settle = 10.0
 
     @Option(help: "The output directory.")
     var out: String
@@ -79,6 +84,7 @@ struct ExportCommand: AsyncParsableCommand {
     func validate() throws {
         guard (1...ExportQuery.maximumLimit).contains(pageSize) else { throw ValidationError("--page-size must be between 1 and \(ExportQuery.maximumLimit)") }
         guard lookback >= 0, lookback <= 24 * 90 else { throw ValidationError("--lookback must be between 0 and 2160 hours") }
+        guard settle >= 0, settle <= 24 * 60 else { throw ValidationError("--settle must be between 0 and 1440 minutes") }
         guard requestsPerMinute > 0 else { throw ValidationError("--requests-per-minute must be more than 0") }
         guard !projectId.isEmpty, projectId.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
             throw ValidationError("--project-id must be the project's id (letters, digits)")
@@ -122,6 +128,7 @@ struct ExportCommand: AsyncParsableCommand {
         configuration.gzip = gzip
         configuration.events = (events ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         configuration.pageSize = pageSize
+        configuration.settle = .milliseconds(Int64(settle * 60_000))
         configuration.lookback = .milliseconds(Int64(lookback * 3_600_000))
         configuration.requestsPerMinute = requestsPerMinute
         configuration.restart = restart
@@ -170,6 +177,9 @@ struct ExportCommand: AsyncParsableCommand {
         print("exported: \(summary.rows) events into \(summary.files.count) file(s) in \(summary.outputDirectory)")
         if summary.lookbackRows > 0 || summary.duplicatesSkipped > 0 {
             print("lookback: \(summary.lookbackRows) late events written, \(summary.duplicatesSkipped) already exported")
+        }
+        if summary.rawProperties > 0 {
+            print("warning:  \(summary.rawProperties) event(s) had properties that are not a JSON object; written as text under $hogport_raw_properties")
         }
         if let cursor = summary.cursor { print("cursor:   \(cursor.timestamp.iso8601) \(cursor.uuid)") }
         if let until = summary.until { print("through:  \(until.iso8601)") }

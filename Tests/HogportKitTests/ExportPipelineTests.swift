@@ -121,7 +121,7 @@ struct ExportPipelineTests {
                 // Later: 30 more events (the rest of day 1 and into day 2); the run ends mid-day 2.
                 try await seed(sink, sinkRows(count: 30, first: 100, start: Timestamp(year: 2024, month: 3, day: 1, hour: 20)!, spacing: .seconds(1800)))
                 job.configuration.since = nil  // defaults to the checkpoint
-                job.now = Timestamp(year: 2024, month: 3, day: 3)!
+                job.now = Timestamp(year: 2024, month: 3, day: 3, hour: 1)!  // past the settle window after day 2
                 let second = try await job.run()
                 #expect(second.rows == 30)
                 #expect(try job.fileNames() == ["events-2024-03-01.ndjson", "events-2024-03-01.part-2.ndjson", "events-2024-03-02.ndjson"])
@@ -164,8 +164,8 @@ struct ExportPipelineTests {
                 let second = try await job.run()
                 #expect(second.lookbackRows == 5)
                 #expect(second.rows == 4)
-                // The window held 18 events of the first run (06:50 .. 09:40; the cursor's own instant is excluded).
-                #expect(second.duplicatesSkipped == 18)
+                // The window held 19 events of the first run (06:50 .. 09:50, the cursor's own instant included).
+                #expect(second.duplicatesSkipped == 19)
                 #expect(try job.fileNames() == ["events-2024-03-01.ndjson", "events-2024-03-01.part-2.ndjson", "events-2024-03-01.part-3.ndjson"])
                 let files = try #require(try job.manifest()["files"]?.arrayValue)
                 #expect(files.map { $0["lookback"]?.boolValue } == [false, true, false])

@@ -150,3 +150,65 @@ public func sinkRows(count: Int, first: Int = 0, start: Timestamp = ImportRows.b
             timestamp: Timestamp(microseconds: start.microseconds + Int64(i) * step + 123), properties: ["n": .int(Int64(n)), "plan": "pro"])
     }
 }
+
+/// An in-memory query endpoint for a ``ScriptedTransport``: answers ``ExportQuery`` pages from
+/// `rows` (sorted by timestamp, then uuid text), at most `cap` rows a page whatever the LIMIT
+/// (as a server capping pages would), with `hasMore` only when `sendsHasMore`, and 503 for every
+/// request from number `failFrom` on (0-based, counting requests to this server).
+public final class FakeQueryServer: Sendable {
+    public struct Row: Sendable {
+        public var uuid: String
+        public var us: Int64
+        public init(_ uuid: String, _ us: Int64) {
+            self.uuid = uuid
+            self.us = us
+        }
+    }
+
+    private let state: Mutex<(rows: [Row], failFrom: Int?, requests: Int, queries: [ExportQuery])>
+    public let cap: Int?
+    public let sendsHasMore: Bool
+
+    public init(rows: [Row], cap: Int? = nil, sendsHasMore: Bool = true, failFrom: Int? = nil) {
+        state = Mutex((rows, failFrom, 0, []))
+        self.cap = cap
+        self.sendsHasMore = sendsHasMore
+    }
+
+    /// Adds rows (late arrivals).
+    public func add(_ rows: [Row]) { state.withLock { $0.rows += rows } }
+
+    /// Fail from request `index` on (nil: never).
+    public func setFailFrom(_ index: Int?) { state.withLock { $0.failFrom = index } }
+
+    /// Every query answered or refused, in order.
+    public var queries: [ExportQuery] { state.withLock { $0.queries } }
+
+    public var transport: ScriptedTransport {
+        ScriptedTransport { request in self.answer(request) }
+    }
+
+    func answer(_ request: RecordedRequest) -> ScriptedReply {
+        guard let body = request.json, let query = ExportQuery.parse(body) else { return .status(400, body: #"{"detail":"unknown query"}"#) }
+        let (rows, fail) = state.withLock { s -> ([Row], Bool) in
+            let index = s.requests
+            s.requests += 1
+            s.queries.append(query)
+            return (s.rows, s.failFrom.map { index >= $0 } ?? false)
+        }
+        if fail { return .status(503) }
+        let sorted = rows.sorted { ($0.us, $0.uuid) < ($1.us, $1.uuid) }
+        var matching = sorted.filter { $0.us >= query.since.microseconds && $0.us < query.until.microseconds }
+        if let after = query.after {
+            matching = matching.filter { ($0.us, $0.uuid) > (after.timestamp.microseconds, after.uuid) }
+        }
+        let limit = min(query.limit, cap ?? query.limit)
+        let page = Array(matching.prefix(limit))
+        var json: [String: JSONValue] = [
+            "results": .array(page.map { [.string($0.uuid), "clicked", "user-1", .int($0.us), "{}"] }),
+            "columns": .array(ExportQuery.columns.map { .string($0) }),
+        ]
+        if sendsHasMore { json["hasMore"] = .bool(matching.count > page.count) }
+        return .respond(status: 200, headers: [], body: JSONWriter.encode(.object(json)))
+    }
+}

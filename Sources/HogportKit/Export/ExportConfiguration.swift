@@ -14,8 +14,12 @@ public struct ExportConfiguration: Sendable {
     /// The first instant exported (inclusive). Required for a fresh checkpoint; a resumed one
     /// continues after its cursor and must agree with the `since` it started with, if given.
     public var since: Timestamp?
-    /// The end (exclusive); nil means the run's start time.
+    /// The end (exclusive); nil means the run's start time minus ``settle``.
     public var until: Timestamp?
+    /// With no explicit ``until``, the run ends this long before its start: events reach
+    /// PostHog seconds to a minute late (SDKs flush in batches), and one that lands below the
+    /// cursor would never be read by the main pass.
+    public var settle: Duration = .seconds(600)
     public var format = ExportFormat.ndjson
     public var gzip = false
     /// Only these event names; empty means all.
@@ -55,6 +59,15 @@ public struct ExportConfiguration: Sendable {
         let names = events.sorted().joined(separator: ",")
         return "project=\(projectId)\u{1E}since=\(since.microseconds)\u{1E}format=\(format.rawValue)\u{1E}gzip=\(gzip)\u{1E}events=\(names)"
     }
+
+    /// The settle window in microseconds.
+    var settleMicros: Int64 {
+        let parts = settle.components
+        return parts.seconds * 1_000_000 + parts.attoseconds / 1_000_000_000_000
+    }
+
+    /// The checkpoint's lock file: `<checkpoint>.lock`, held (flock) for a whole run.
+    public var lockPath: String { checkpointPath + ".lock" }
 
     /// The query endpoint.
     var queryURL: String {

@@ -66,6 +66,10 @@ public final class ExportPipeline: Sendable {
         } catch {
             throw ExportError(.outputUnwritable, "cannot create the output directory \(c.outputDirectory): \(error.localizedDescription)")
         }
+        // One run per checkpoint: a second one would share temporary names and delete the
+        // first one's temporary files. The lock goes when the process does (even on kill -9).
+        let lock = try Self.lock(c.lockPath)
+        defer { close(lock) }
         Self.removeTemporaryFiles(in: c.outputDirectory)
         let checkpoint = try ExportCheckpoint(path: c.checkpointPath)
         var job = c.restart ? nil : try checkpoint.job()
@@ -92,7 +96,7 @@ public final class ExportPipeline: Sendable {
 
         var summary = ExportSummary()
         summary.since = job.since
-        summary.until = c.until ?? wallClock()
+        summary.until = c.until ?? Timestamp(microseconds: wallClock().microseconds - c.settleMicros)
         summary.checkpointPath = c.checkpointPath
         summary.outputDirectory = c.outputDirectory
         let until = summary.until!
@@ -116,6 +120,27 @@ public final class ExportPipeline: Sendable {
         let elapsed = ContinuousClock.now - started
         run.summary.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         return run.summary
+    }
+
+    /// Takes the exclusive lock on `path` without waiting; a usage error (exit 2) when another
+    /// run holds it. Returns the descriptor to close at the end of the run.
+    static func lock(_ path: String) throws(ExportError) -> Int32 {
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty { try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            throw ExportError(.outputUnwritable, "cannot open the lock file \(path): \(String(cString: strerror(errno)))")
+        }
+        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            let code = errno
+            close(fd)
+            if code == EWOULDBLOCK {
+                throw ExportError(
+                    .usage, "another export is running on this checkpoint (\(path) is locked); wait for it to finish, or use another --checkpoint")
+            }
+            throw ExportError(.outputUnwritable, "cannot lock \(path): \(String(cString: strerror(code)))")
+        }
+        return fd
     }
 
     /// Deletes temporary files an interrupted run left behind (their rows were never committed).
@@ -172,9 +197,45 @@ public final class ExportPipeline: Sendable {
                 "published \(published.name)", metadata: ["rows": "\(published.rows)", "complete": "\(complete)", "lookback": "\(lookback)"])
         }
 
+        /// Counts (and for the first few, logs) a row whose properties are kept as raw text.
+        mutating func noteRaw(_ row: ExportRow) {
+            guard row.hasRawProperties else { return }
+            summary.rawProperties += 1
+            if summary.rawProperties <= 5 {
+                pipeline.logger.warning(
+                    "event \(row.uuid) at \(row.timestamp.iso8601): properties are not a JSON object; written as text under \(ExportRow.rawPropertiesKey)")
+            }
+        }
+
         func dayEnd(_ day: Int64) -> Int64 { (day + 1) * ExportFileName.dayMicroseconds }
 
-        /// Re-reads `[max(cursor - lookback, seenSince), cursor)` and writes rows not exported yet.
+        /// Whether a page ends a pass: an empty page, or a short one the server says is the last
+        /// (`hasMore: false`). A short page alone is not the end: PostHog may cap a page below
+        /// the LIMIT asked for.
+        func isLast(_ page: QueryClient.Page) -> Bool {
+            page.rows.isEmpty || (page.hasMore == false && page.rows.count < configuration.pageSize)
+        }
+
+        /// Fetches a page; when it fails, first publishes the open file (for the main pass with
+        /// the cursor at its last row), so a run that keeps failing still moves forward.
+        mutating func fetch(_ query: ExportQuery, onFailure publishOpen: (inout Run) throws(ExportError) -> Void) async throws(ExportError) -> QueryClient.Page {
+            do {
+                return try await pipeline.client.page(for: query)
+            } catch {
+                if writer != nil {
+                    do {
+                        try publishOpen(&self)
+                    } catch let publishError {
+                        pipeline.logger.error("could not publish the open file after a failed query: \(publishError.message)")
+                    }
+                }
+                throw error
+            }
+        }
+
+        /// Re-reads `[max(cursor - lookback, seenSince), cursor]` (the cursor's own instant
+        /// included: a late row with the cursor's timestamp may sort before its uuid) and writes
+        /// rows not exported yet.
         mutating func lookback(cursor: ExportCursor, seenSince: Timestamp) async throws(ExportError) {
             let start = Timestamp(microseconds: max(cursor.timestamp.microseconds - lookbackMicros, seenSince.microseconds))
             guard start < cursor.timestamp else { return }
@@ -187,8 +248,13 @@ public final class ExportPipeline: Sendable {
                     try publish(complete: false, lookback: true, cursor: nil, seenFloor: floor)
                     throw ExportError(.interrupted, "stopped during the lookback; what was found is published")
                 }
-                let query = ExportQuery(since: start, until: cursor.timestamp, after: after, events: configuration.events, limit: configuration.pageSize)
-                let rows = try await pipeline.client.rows(for: query)
+                let query = ExportQuery(
+                    since: start, until: Timestamp(microseconds: cursor.timestamp.microseconds + 1), after: after, events: configuration.events,
+                    limit: configuration.pageSize)
+                let page = try await fetch(query) { (run: inout Run) throws(ExportError) in
+                    try run.publish(complete: false, lookback: true, cursor: nil, seenFloor: floor)
+                }
+                let rows = page.rows
                 pipeline.update { $0.pages += 1 }
                 let known = try checkpoint.seen(rows.map(\.uuid))
                 for row in rows {
@@ -201,13 +267,14 @@ public final class ExportPipeline: Sendable {
                         try publish(complete: cursor.timestamp.microseconds >= dayEnd(open.day), lookback: true, cursor: nil, seenFloor: floor)
                     }
                     try openWriter(day: day).append(row)
+                    noteRaw(row)
                     uuids.append((row.uuid, row.timestamp.microseconds))
                     written.insert(row.uuid)
                     summary.lookbackRows += 1
                     pipeline.update { $0.lookbackRows += 1 }
                 }
                 after = rows.last?.cursor ?? after
-                if rows.count < configuration.pageSize { break }
+                if isLast(page) { break }
             }
             if let open = writer {
                 try publish(complete: cursor.timestamp.microseconds >= dayEnd(open.day), lookback: true, cursor: nil, seenFloor: floor)
@@ -233,9 +300,25 @@ public final class ExportPipeline: Sendable {
                     break
                 }
                 let query = ExportQuery(since: since, until: until, after: after, events: configuration.events, limit: configuration.pageSize)
-                let rows = try await pipeline.client.rows(for: query)
+                let page = try await fetch(query) { (run: inout Run) throws(ExportError) in
+                    guard let last else { return }
+                    try run.publish(complete: false, lookback: false, cursor: last, seenFloor: last.timestamp.microseconds - run.lookbackMicros)
+                }
+                let rows = page.rows
                 pipeline.update { $0.pages += 1 }
+                // Rows at the starting cursor's own instant may have been written already by a
+                // lookback part (the lookback reads that instant too): skip the ones remembered.
+                var exported: Set<String> = []
+                if let start, rows.contains(where: { $0.timestamp == start.timestamp }) {
+                    exported = try checkpoint.seen(rows.filter { $0.timestamp == start.timestamp }.map(\.uuid))
+                }
+                var written = 0
                 for row in rows {
+                    if !exported.isEmpty, row.timestamp == start?.timestamp, exported.contains(row.uuid) {
+                        summary.duplicatesSkipped += 1
+                        continue
+                    }
+                    written += 1
                     let day = row.timestamp.utcDay
                     if let open = writer, open.day != day, let last {
                         guard day > open.day else {
@@ -244,6 +327,7 @@ public final class ExportPipeline: Sendable {
                         try publish(complete: true, lookback: false, cursor: last, seenFloor: last.timestamp.microseconds - lookbackMicros)
                     }
                     try openWriter(day: day).append(row)
+                    noteRaw(row)
                     uuids.append((row.uuid, row.timestamp.microseconds))
                     if uuids.count >= pruneAt {
                         // Only uuids within the lookback window of the cursor are kept.
@@ -253,14 +337,14 @@ public final class ExportPipeline: Sendable {
                     }
                     last = row.cursor
                 }
-                summary.rows += rows.count
+                summary.rows += written
                 let position = rows.last?.timestamp
                 pipeline.update {
-                    $0.rows += rows.count
+                    $0.rows += written
                     if let position { $0.position = position }
                 }
                 after = rows.last?.cursor ?? after
-                if rows.count < configuration.pageSize { break }
+                if isLast(page) { break }
             }
             if let open = writer, let last {
                 let complete = !stopped && until.microseconds >= dayEnd(open.day)

@@ -24,6 +24,9 @@ public struct ExportSummary: Sendable {
     public var lookbackRows = 0
     /// Rows the lookback found already exported.
     public var duplicatesSkipped = 0
+    /// Rows whose properties were not a JSON object, written with the text under
+    /// `$hogport_raw_properties`.
+    public var rawProperties = 0
     /// Files published by this run.
     public var files: [String] = []
     public var since: Timestamp?
@@ -43,6 +46,7 @@ public struct ExportSummary: Sendable {
     public var json: JSONValue {
         [
             "rows": .int(Int64(rows)), "lookback_rows": .int(Int64(lookbackRows)), "duplicates_skipped": .int(Int64(duplicatesSkipped)),
+            "raw_properties": .int(Int64(rawProperties)),
             "files": .array(files.map { .string($0) }), "since": since.map { .string($0.iso8601) } ?? .null,
             "until": until.map { .string($0.iso8601) } ?? .null,
             "cursor": cursor.map { ["timestamp": .string($0.timestamp.iso8601), "uuid": .string($0.uuid)] } ?? .null,

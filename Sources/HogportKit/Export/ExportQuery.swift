@@ -30,11 +30,14 @@ public struct ExportQuery: Sendable, Equatable {
     /// The most rows PostHog returns for one query.
     public static let maximumLimit = 50_000
 
-    /// The selected columns, in order.
-    public static let columns = ["uuid", "event", "distinct_id", "timestamp_us", "properties"]
+    /// The selected columns, in order. The uuid's text is aliased `uuid_text`, not `uuid`: in
+    /// HogQL/ClickHouse a SELECT alias shadows the column of that name in WHERE and ORDER BY, so
+    /// `AS uuid` would make the cursor compare a String with `toUUID(…)`. WHERE and ORDER BY use
+    /// the real `uuid` column. (The files' key stays `uuid`.)
+    public static let columns = ["uuid_text", "event", "distinct_id", "timestamp_us", "properties"]
 
     static let select =
-        "SELECT toString(uuid) AS uuid, event, distinct_id, toUnixTimestamp64Micro(timestamp) AS timestamp_us, properties FROM events"
+        "SELECT toString(uuid) AS uuid_text, event, distinct_id, toUnixTimestamp64Micro(timestamp) AS timestamp_us, properties FROM events"
     static let range = "timestamp >= fromUnixTimestamp64Micro({since_us}) AND timestamp < fromUnixTimestamp64Micro({until_us})"
     static let cursor = "(timestamp, uuid) > (fromUnixTimestamp64Micro({after_us}), toUUID({after_uuid}))"
     static let eventFilter = "event IN {events}"
@@ -70,11 +73,13 @@ public struct ExportQuery: Sendable, Equatable {
         return values
     }
 
-    /// The request body for `POST /api/projects/:id/query/`.
+    /// The request body for `POST /api/projects/:id/query/`. `force_blocking`: `blocking` may
+    /// answer an identical query (a lookback window read again) from PostHog's cache and hide
+    /// late rows.
     public var body: JSONValue {
         [
             "query": ["kind": "HogQLQuery", "query": .string(text), "values": .object(values)],
-            "name": "hogport export", "refresh": "blocking",
+            "name": "hogport export", "refresh": "force_blocking",
         ]
     }
 

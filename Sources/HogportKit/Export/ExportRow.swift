@@ -7,6 +7,12 @@ public struct ExportRow: Sendable, Equatable {
     public var distinctId: String
     public var timestamp: Timestamp
     public var properties: [String: JSONValue]
+    /// The properties could not be read as an object: they are kept as text under
+    /// ``rawPropertiesKey`` instead of failing the page.
+    public var hasRawProperties = false
+
+    /// Where properties that are not a JSON object are kept, as the server's text.
+    public static let rawPropertiesKey = "$hogport_raw_properties"
 
     public init(uuid: String, event: String, distinctId: String, timestamp: Timestamp, properties: [String: JSONValue]) {
         self.uuid = uuid
@@ -19,15 +25,16 @@ public struct ExportRow: Sendable, Equatable {
     /// The row's position in the export order.
     public var cursor: ExportCursor { ExportCursor(timestamp: timestamp, uuid: uuid) }
 
-    /// Reads one result row by the response's column names. The timestamp may be integer
-    /// microseconds or ISO-8601 text; the properties an object or a JSON string of one.
+    /// Reads one result row by the response's column names (the uuid as `uuid_text`, or `uuid`). The timestamp may be integer
+    /// microseconds or ISO-8601 text; the properties an object or a JSON string of one; anything else is kept as text under
+    /// ``rawPropertiesKey`` (one bad row must not stop the export).
     static func parse(_ row: JSONValue, columns: [String: Int]) -> Result<ExportRow, ExportError> {
         guard case .array(let cells) = row else { return .failure(Self.malformed("a row is not an array")) }
         func cell(_ name: String) -> JSONValue? {
             guard let index = columns[name], index < cells.count else { return nil }
             return cells[index]
         }
-        guard let uuid = cell("uuid")?.stringValue, !uuid.isEmpty else { return .failure(Self.malformed("a row has no uuid")) }
+        guard let uuid = (cell("uuid_text") ?? cell("uuid"))?.stringValue, !uuid.isEmpty else { return .failure(Self.malformed("a row has no uuid")) }
         guard let event = cell("event")?.stringValue else { return .failure(Self.malformed("row \(uuid) has no event name")) }
         let distinctId: String
         switch cell("distinct_id") {
@@ -43,17 +50,24 @@ public struct ExportRow: Sendable, Equatable {
         }
         guard let timestamp else { return .failure(Self.malformed("row \(uuid) has no readable timestamp")) }
         var properties: [String: JSONValue] = [:]
+        var raw = false
         switch cell("properties") {
         case .object(let object)?: properties = object
         case .string(let text)?:
-            guard case .object(let object)? = try? JSONParser.parse(text) else {
-                return .failure(Self.malformed("row \(uuid): properties is a string that is not a JSON object"))
+            if case .object(let object)? = try? JSONParser.parse(text) {
+                properties = object
+            } else {
+                properties = [rawPropertiesKey: .string(text)]
+                raw = true
             }
-            properties = object
         case nil, .null?: break
-        default: return .failure(Self.malformed("row \(uuid): properties is not an object"))
+        case let other?:
+            properties = [rawPropertiesKey: .string(JSONWriter.string(other, sortedKeys: true))]
+            raw = true
         }
-        return .success(ExportRow(uuid: uuid, event: event, distinctId: distinctId, timestamp: timestamp, properties: properties))
+        var parsed = ExportRow(uuid: uuid, event: event, distinctId: distinctId, timestamp: timestamp, properties: properties)
+        parsed.hasRawProperties = raw
+        return .success(parsed)
     }
 
     static func malformed(_ what: String) -> ExportError {

@@ -45,13 +45,24 @@ public final class QueryClient: Sendable {
     public var retryCount: Int { counters.withLock { $0.retries } }
     public var pollCount: Int { counters.withLock { $0.polls } }
 
+    /// One page: its rows, and the response's `hasMore` when it has one.
+    public struct Page: Sendable {
+        public var rows: [ExportRow]
+        public var hasMore: Bool?
+    }
+
     enum Answer {
-        case rows([ExportRow])
+        case rows(Page)
         case pending(id: String)
     }
 
     /// One page of rows.
     public func rows(for query: ExportQuery) async throws(ExportError) -> [ExportRow] {
+        try await page(for: query).rows
+    }
+
+    /// One page of rows with the server's `hasMore`.
+    public func page(for query: ExportQuery) async throws(ExportError) -> Page {
         let body = JSONWriter.encode(query.body)
         let response = try await send(method: "POST", url: configuration.queryURL, body: body)
         var answer = try Self.interpret(response)
@@ -68,8 +79,8 @@ public final class QueryClient: Sendable {
             let polled = try await send(method: "GET", url: configuration.queryURL + Self.pathComponent(id) + "/", body: nil)
             answer = polled.status == 202 ? .pending(id: id) : try Self.interpret(polled)
         }
-        guard case .rows(let rows) = answer else { return [] }
-        return rows
+        guard case .rows(let page) = answer else { return Page(rows: [], hasMore: nil) }
+        return page
     }
 
     static func pathComponent(_ id: String) -> String {
@@ -150,7 +161,10 @@ public final class QueryClient: Sendable {
     static func interpret(_ json: JSONValue) throws(ExportError) -> Answer {
         if case .object(let status)? = json["query_status"] {
             if status["error"]?.boolValue == true {
-                throw ExportError(.usage, "the query failed on the server: \(status["error_message"]?.stringValue ?? "no message")")
+                // Timeouts and memory limits show up here: worth another run, with smaller pages.
+                throw ExportError(
+                    .serverFailing,
+                    "the query failed on the server: \(status["error_message"]?.stringValue ?? "no message"); if it timed out or ran out of memory, try a smaller --page-size")
             }
             if status["complete"]?.boolValue == true, let results = status["results"], results["results"] != nil {
                 return try interpret(results)
@@ -181,6 +195,6 @@ public final class QueryClient: Sendable {
             case .failure(let error): throw error
             }
         }
-        return .rows(rows)
+        return .rows(Page(rows: rows, hasMore: json["hasMore"]?.boolValue))
     }
 }

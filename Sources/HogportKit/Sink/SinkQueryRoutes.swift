@@ -95,7 +95,8 @@ public final class SinkQueryRoutes: Sendable {
         return .json(200, ["query_status": ["id": .string(id), "complete": true, "results": state.response]])
     }
 
-    /// The page as PostHog's HogQL response: `results` rows, `columns`, `types`, `hasMore`.
+    /// The page as PostHog's HogQL response: `results` rows, `columns` (``ExportQuery/columns``,
+    /// the uuid as `uuid_text`), `types`, `hasMore`.
     func results(_ query: ExportQuery) throws -> JSONValue {
         var sql = "SELECT uuid, event, distinct_id, timestamp_us, properties, MIN(id) FROM events WHERE timestamp_us >= ? AND timestamp_us < ?"
         var arguments: [SQLiteValue] = [.integer(query.since.microseconds), .integer(query.until.microseconds)]
