@@ -61,31 +61,17 @@ public enum PassthroughCapture {
             let time = try? TimestampFormat.auto.parse(timeValue)
         else { return nil }
 
-        // The same layout as PostHogEvent.encode(into:).
         var writer = JSONWriter(capacity: 128 + (properties?.count ?? 2))
-        writer.writeByte(UInt8(ascii: "{"))
-        writer.writeKey("event")
-        writer.writeString(name)
-        writer.writeByte(UInt8(ascii: ","))
-        writer.writeKey("distinct_id")
-        writer.writeString(id)
-        writer.writeByte(UInt8(ascii: ","))
-        writer.writeKey("properties")
-        if let properties {
-            writer.writeRaw(UnsafeBufferPointer(rebasing: line[properties]))
-        } else {
-            writer.writeByte(UInt8(ascii: "{"))
-            writer.writeByte(UInt8(ascii: "}"))
-        }
-        writer.writeByte(UInt8(ascii: ","))
-        writer.writeKey("timestamp")
-        writer.writeByte(UInt8(ascii: "\""))
-        time.appendISO8601(to: &writer.bytes)
-        writer.writeByte(UInt8(ascii: "\""))
-        writer.writeByte(UInt8(ascii: ","))
-        writer.writeKey("uuid")
-        writer.writeString(normalized)
-        writer.writeByte(UInt8(ascii: "}"))
+        PostHogEvent.encode(
+            event: name, distinctId: id, timestamp: time, uuid: normalized, into: &writer,
+            properties: { writer in
+                if let properties {
+                    writer.writeRaw(UnsafeBufferPointer(rebasing: line[properties]))
+                } else {
+                    writer.writeByte(UInt8(ascii: "{"))
+                    writer.writeByte(UInt8(ascii: "}"))
+                }
+            })
         guard writer.bytes.count <= PostHogEvent.maximumEncodedSize else { return nil }
         return Encoded(event: EncodedEvent(uuid: normalized, bytes: writer.bytes, tag: tag), timestamp: time)
     }

@@ -45,6 +45,31 @@ extension PostHogEvent {
 
     /// Writes the event as one JSON object.
     public func encode(into writer: inout JSONWriter) {
+        Self.encode(
+            event: event, distinctId: distinctId, timestamp: timestamp, uuid: uuid, into: &writer,
+            properties: { $0.writeObject(properties) },
+            extra: { writer in
+                if let set {
+                    writer.writeByte(UInt8(ascii: ","))
+                    writer.writeKey("$set")
+                    writer.writeObject(set)
+                }
+                if let setOnce {
+                    writer.writeByte(UInt8(ascii: ","))
+                    writer.writeKey("$set_once")
+                    writer.writeObject(setOnce)
+                }
+            })
+    }
+
+    /// Writes an event object in the one layout every encoder shares:
+    /// `{"event","distinct_id","properties","timestamp"?,"uuid",…extra}`. `properties` writes the
+    /// properties object (a value, or bytes copied through), `extra` any members after `uuid`.
+    @inlinable
+    public static func encode(
+        event: String, distinctId: String, timestamp: Timestamp?, uuid: String, into writer: inout JSONWriter,
+        properties: (inout JSONWriter) -> Void, extra: (inout JSONWriter) -> Void = { _ in }
+    ) {
         writer.writeByte(UInt8(ascii: "{"))
         writer.writeKey("event")
         writer.writeString(event)
@@ -53,7 +78,7 @@ extension PostHogEvent {
         writer.writeString(distinctId)
         writer.writeByte(UInt8(ascii: ","))
         writer.writeKey("properties")
-        writer.writeObject(properties)
+        properties(&writer)
         if let timestamp {
             writer.writeByte(UInt8(ascii: ","))
             writer.writeKey("timestamp")
@@ -64,16 +89,7 @@ extension PostHogEvent {
         writer.writeByte(UInt8(ascii: ","))
         writer.writeKey("uuid")
         writer.writeString(uuid)
-        if let set {
-            writer.writeByte(UInt8(ascii: ","))
-            writer.writeKey("$set")
-            writer.writeObject(set)
-        }
-        if let setOnce {
-            writer.writeByte(UInt8(ascii: ","))
-            writer.writeKey("$set_once")
-            writer.writeObject(setOnce)
-        }
+        extra(&writer)
         writer.writeByte(UInt8(ascii: "}"))
     }
 
