@@ -54,12 +54,7 @@ extension SinkRouter {
             guard let value = try? JSONScanner.value(in: buffer, at: element.range) else { return nil }
             switch validate(value, index: index, now: now, historical: historical, sentAt: sentAt) {
             case .success(let row):
-                var writer = JSONWriter(capacity: 256)
-                writer.writeObject(row.properties)
-                rows.append(
-                    SinkStore.Incoming(
-                        uuid: row.uuid, event: row.event, distinctId: row.distinctId, timestamp: row.timestamp, properties: writer.bytes,
-                        historical: row.historical, sentAt: row.sentAt))
+                rows.append(SinkStore.Incoming(row))
             case .failure(let problem):
                 return .failure(problem)
             }

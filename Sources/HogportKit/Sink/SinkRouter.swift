@@ -184,12 +184,7 @@ public final class SinkRouter: Sendable {
         for (index, raw) in rawEvents.enumerated() {
             switch Self.validate(raw, index: index, now: now, historical: historical, sentAt: sentAt) {
             case .success(let row):
-                var writer = JSONWriter(capacity: 256)
-                writer.writeObject(row.properties)
-                rows.append(
-                    SinkStore.Incoming(
-                        uuid: row.uuid, event: row.event, distinctId: row.distinctId, timestamp: row.timestamp, properties: writer.bytes,
-                        historical: row.historical, sentAt: row.sentAt))
+                rows.append(SinkStore.Incoming(row))
             case .failure(let problem):
                 return .failure(problem)
             }

@@ -56,18 +56,31 @@ public final class SinkStore: Sendable {
         var properties: [UInt8]
         var historical: Bool
         var sentAt: String?
+
+        init(uuid: String, event: String, distinctId: String, timestamp: Timestamp, properties: [UInt8], historical: Bool, sentAt: String?) {
+            self.uuid = uuid
+            self.event = event
+            self.distinctId = distinctId
+            self.timestamp = timestamp
+            self.properties = properties
+            self.historical = historical
+            self.sentAt = sentAt
+        }
+
+        /// A row built from values: its properties serialised.
+        init(_ row: Row) {
+            var writer = JSONWriter(capacity: 256)
+            writer.writeObject(row.properties)
+            self.init(
+                uuid: row.uuid, event: row.event, distinctId: row.distinctId, timestamp: row.timestamp, properties: writer.bytes,
+                historical: row.historical, sentAt: row.sentAt)
+        }
     }
 
     /// Stores `rows` in one transaction.
     public func insert(_ rows: [Row], receivedAt: Timestamp = .now()) throws {
         try insert(
-            rows.map { row in
-                var writer = JSONWriter(capacity: 256)
-                writer.writeObject(row.properties)
-                return Incoming(
-                    uuid: row.uuid, event: row.event, distinctId: row.distinctId, timestamp: row.timestamp, properties: writer.bytes,
-                    historical: row.historical, sentAt: row.sentAt)
-            }, receivedAt: receivedAt)
+            rows.map(Incoming.init), receivedAt: receivedAt)
     }
 
     func insert(_ rows: [Incoming], receivedAt: Timestamp = .now()) throws {
