@@ -69,6 +69,9 @@ struct ExportCommand: AsyncParsableCommand {
     @Option(help: "Query requests per minute (PostHog allows 240).")
     var requestsPerMinute = 200.0
 
+    @Option(help: "Query requests per hour (PostHog allows 2400; some older plans 120).")
+    var requestsPerHour = 2_000.0
+
     @Flag(help: "Forget the checkpoint and start over (files already written are replaced as days are written again).")
     var restart = false
 
@@ -86,6 +89,7 @@ struct ExportCommand: AsyncParsableCommand {
         guard lookback >= 0, lookback <= 24 * 90 else { throw ValidationError("--lookback must be between 0 and 2160 hours") }
         guard settle >= 0, settle <= 24 * 60 else { throw ValidationError("--settle must be between 0 and 1440 minutes") }
         guard requestsPerMinute > 0 else { throw ValidationError("--requests-per-minute must be more than 0") }
+        guard requestsPerHour > 0 else { throw ValidationError("--requests-per-hour must be more than 0") }
         guard !projectId.isEmpty, projectId.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
             throw ValidationError("--project-id must be the project's id (letters, digits)")
         }
@@ -131,6 +135,7 @@ struct ExportCommand: AsyncParsableCommand {
         configuration.settle = .milliseconds(Int64(settle * 60_000))
         configuration.lookback = .milliseconds(Int64(lookback * 3_600_000))
         configuration.requestsPerMinute = requestsPerMinute
+        configuration.requestsPerHour = requestsPerHour
         configuration.restart = restart
 
         let transport = AsyncHTTPClientTransport(maximumConnections: 1)

@@ -190,7 +190,7 @@ struct ExportPipelineTests {
                 job.configuration.pageSize = 25
                 let summary = try await job.run()
                 #expect(summary.rows == 40)
-                #expect(summary.polls == 4)  // two pages, two polls each
+                #expect(summary.polls == 6)  // two pages and the empty one that ends the pass (no hasMore), two polls each
                 #expect(Set(try job.ndjsonRows().compactMap { $0["uuid"]?.stringValue }).count == 40)
             }
         }

@@ -103,6 +103,28 @@ struct ExportQueryClientTests {
         }
     }
 
+    @Test("the hourly budget: a tenth of it in a burst, then its steady rate, even when the per-minute limit is far away")
+    func hourlyBudget() async throws {
+        try await withTemporaryDirectory { dir in
+            let pages = (0..<6).map { Self.page([(ImportRows.uuid($0), Self.t0 + Int64($0) * 1_000_000)]) }
+            let transport = ScriptedTransport(pages, then: Self.page([]))
+            var job = ExportTestJob(directory: dir)
+            job.configuration.pageSize = 1
+            job.configuration.requestsPerMinute = 6000
+            // 36 an hour: one token per 100 s, a burst of 3.6.
+            job.configuration.requestsPerHour = 36
+            let clock = FakeClock()
+            let summary = try await job.run(transport: transport, clock: clock)
+            #expect(summary.rows == 6)
+            #expect(transport.requestCount == 7)
+            // Three requests from the burst (0.6 left), the fourth waits for 0.4 of a token (40 s), the rest 100 s each.
+            let waits = clock.sleeps.map { Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18 }
+            #expect(waits.count == 4, "\(waits)")
+            #expect(abs(waits[0] - 40) < 0.01, "\(waits)")
+            #expect(waits.dropFirst().allSatisfy { abs($0 - 100) < 0.01 }, "\(waits)")
+        }
+    }
+
     @Test("asynchronous: 202 with a query id, polls answered 202 then complete; the poll URL carries the id")
     func asyncPolling() async throws {
         try await withTemporaryDirectory { dir in

@@ -23,12 +23,23 @@ struct ExportReviewFixesTests {
                 #expect(text.contains("toString(uuid) AS uuid_text"))
                 #expect(!text.contains("AS uuid,"))
                 #expect(text.contains("ORDER BY timestamp, uuid LIMIT"))
-                if cursor { #expect(text.contains("(timestamp, uuid) > (fromUnixTimestamp64Micro({after_us}), toUUID({after_uuid}))")) }
+                if cursor {
+                    #expect(text.contains("timestamp >= toDateTime({after_time}, 'UTC') AND (timestamp, uuid) > (toDateTime({after_time}, 'UTC'), toUUID({after_uuid}))"))
+                }
+                // HogQL has no toUnixTimestamp64Micro/fromUnixTimestamp64Micro: instants go as UTC text.
+                #expect(!text.contains("64Micro"))
+                #expect(text.contains("toString(timestamp, 'UTC') AS timestamp_utc"))
             }
         }
         #expect(ExportQuery.columns.first == "uuid_text")
         let query = ExportQuery(since: ImportRows.base, until: .now(), limit: 10)
         #expect(query.body["refresh"] == "force_blocking")
+        let late = try #require(Timestamp(iso8601: "2024-03-01T10:00:00.000007Z"))
+        let paged = ExportQuery(since: ImportRows.base, until: late, after: ExportCursor(timestamp: late, uuid: ImportRows.uuid(1)), limit: 10)
+        #expect(paged.values["until"] == "2024-03-01 10:00:00.000007")
+        #expect(paged.values["after_time"] == "2024-03-01 10:00:00.000007")
+        #expect(ExportQuery.utcText(Timestamp(microseconds: -1)) == "1969-12-31 23:59:59.999999")
+        #expect(ExportQuery.parse(paged.body) == paged)
 
         try await withTemporaryDirectory { (dir: TemporaryDirectory) async throws in
             let server = FakeQueryServer(rows: [.init(ImportRows.uuid(1), Self.t0)])

@@ -30,6 +30,9 @@ public struct ExportConfiguration: Sendable {
     public var lookback: Duration = .zero
     /// Requests per minute ceiling (PostHog allows 240 for queries).
     public var requestsPerMinute = 200.0
+    /// Requests per hour ceiling (PostHog allows 2,400 for queries; some older plans 120). A tenth
+    /// of it may be used in a burst, so no sliding hour sees more than 1.1 times this.
+    public var requestsPerHour = 2_000.0
     /// Forget the checkpoint and start over.
     public var restart = false
     public var retryPolicy = RetryPolicy(maxRetries: 8, baseDelay: .milliseconds(500), maxDelay: .seconds(30))

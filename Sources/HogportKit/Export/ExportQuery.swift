@@ -5,8 +5,12 @@ public import PostHogKit
 /// exporter and the sink share them from here.
 ///
 /// Rows come in `(timestamp, uuid)` order and pages continue after the last row's pair (a
-/// cursor, never OFFSET). The timestamp goes out and comes back as integer microseconds
-/// (`toUnixTimestamp64Micro`), so neither the project's timezone nor a text format is involved.
+/// cursor, never OFFSET). Instants travel as UTC text with six fraction digits
+/// (`2024-03-01 10:00:00.123456`): out through `toDateTime(…, 'UTC')`, which HogQL prints as
+/// `parseDateTime64BestEffortOrNull(…, 6, 'UTC')`, and back through `toString(timestamp, 'UTC')`,
+/// so neither the project's timezone nor a loss of precision is involved. (HogQL exposes the
+/// `…64Milli` epoch functions but not `…64Micro`, which would be simpler.) The plain
+/// `timestamp >=` bound next to the tuple comparison lets ClickHouse use its sort key.
 public struct ExportQuery: Sendable, Equatable {
     /// The inclusive lower bound.
     public var since: Timestamp
@@ -34,12 +38,13 @@ public struct ExportQuery: Sendable, Equatable {
     /// HogQL/ClickHouse a SELECT alias shadows the column of that name in WHERE and ORDER BY, so
     /// `AS uuid` would make the cursor compare a String with `toUUID(…)`. WHERE and ORDER BY use
     /// the real `uuid` column. (The files' key stays `uuid`.)
-    public static let columns = ["uuid_text", "event", "distinct_id", "timestamp_us", "properties"]
+    /// Likewise the timestamp's text is `timestamp_utc`.
+    public static let columns = ["uuid_text", "event", "distinct_id", "timestamp_utc", "properties"]
 
     static let select =
-        "SELECT toString(uuid) AS uuid_text, event, distinct_id, toUnixTimestamp64Micro(timestamp) AS timestamp_us, properties FROM events"
-    static let range = "timestamp >= fromUnixTimestamp64Micro({since_us}) AND timestamp < fromUnixTimestamp64Micro({until_us})"
-    static let cursor = "(timestamp, uuid) > (fromUnixTimestamp64Micro({after_us}), toUUID({after_uuid}))"
+        "SELECT toString(uuid) AS uuid_text, event, distinct_id, toString(timestamp, 'UTC') AS timestamp_utc, properties FROM events"
+    static let range = "timestamp >= toDateTime({since}, 'UTC') AND timestamp < toDateTime({until}, 'UTC')"
+    static let cursor = "timestamp >= toDateTime({after_time}, 'UTC') AND (timestamp, uuid) > (toDateTime({after_time}, 'UTC'), toUUID({after_uuid}))"
     static let eventFilter = "event IN {events}"
     static let tail = "ORDER BY timestamp, uuid LIMIT {limit}"
 
@@ -63,10 +68,10 @@ public struct ExportQuery: Sendable, Equatable {
     /// This page's placeholder values.
     public var values: [String: JSONValue] {
         var values: [String: JSONValue] = [
-            "since_us": .int(since.microseconds), "until_us": .int(until.microseconds), "limit": .int(Int64(limit)),
+            "since": .string(Self.utcText(since)), "until": .string(Self.utcText(until)), "limit": .int(Int64(limit)),
         ]
         if let after {
-            values["after_us"] = .int(after.timestamp.microseconds)
+            values["after_time"] = .string(Self.utcText(after.timestamp))
             values["after_uuid"] = .string(after.uuid)
         }
         if !events.isEmpty { values["events"] = .array(events.map { .string($0) }) }
@@ -90,13 +95,13 @@ public struct ExportQuery: Sendable, Equatable {
             knownTexts.contains(text)
         else { return nil }
         let values = query["values"]?.objectValue ?? [:]
-        guard let since = values["since_us"]?.intValue, let until = values["until_us"]?.intValue, let limit = values["limit"]?.intValue,
-            limit >= 1, limit <= Int64(maximumLimit)
+        guard let since = values["since"].flatMap(instant), let until = values["until"].flatMap(instant),
+            let limit = values["limit"]?.intValue, limit >= 1, limit <= Int64(maximumLimit)
         else { return nil }
-        var parsed = ExportQuery(since: Timestamp(microseconds: since), until: Timestamp(microseconds: until), limit: Int(limit))
-        if text.contains("{after_us}") {
-            guard let us = values["after_us"]?.intValue, let uuid = values["after_uuid"]?.stringValue else { return nil }
-            parsed.after = ExportCursor(timestamp: Timestamp(microseconds: us), uuid: uuid)
+        var parsed = ExportQuery(since: since, until: until, limit: Int(limit))
+        if text.contains("{after_time}") {
+            guard let time = values["after_time"].flatMap(instant), let uuid = values["after_uuid"]?.stringValue else { return nil }
+            parsed.after = ExportCursor(timestamp: time, uuid: uuid)
         }
         if text.contains("{events}") {
             guard let names = values["events"]?.arrayValue?.compactMap(\.stringValue), !names.isEmpty else { return nil }
@@ -104,5 +109,20 @@ public struct ExportQuery: Sendable, Equatable {
         }
         guard parsed.text == text else { return nil }
         return parsed
+    }
+
+    /// `2024-03-01 10:00:00.123456`: an instant as ClickHouse writes a `DateTime64(6)` in UTC.
+    public static func utcText(_ time: Timestamp) -> String {
+        let perSecond: Int64 = 1_000_000
+        var fraction = time.microseconds % perSecond
+        if fraction < 0 { fraction += perSecond }
+        let whole = Timestamp(microseconds: time.microseconds - fraction).iso8601  // 2024-03-01T10:00:00.000Z
+        let digits = String(fraction)
+        return whole.prefix(10) + " " + whole.dropFirst(11).prefix(8) + "." + String(repeating: "0", count: 6 - digits.count) + digits
+    }
+
+    /// A value holding ``utcText(_:)`` (or any ISO-8601 form; no zone means UTC).
+    static func instant(_ value: JSONValue) -> Timestamp? {
+        value.stringValue.flatMap { Timestamp(iso8601: $0) }
     }
 }

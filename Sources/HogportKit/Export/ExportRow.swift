@@ -7,6 +7,10 @@ public struct ExportRow: Sendable, Equatable {
     public var distinctId: String
     public var timestamp: Timestamp
     public var properties: [String: JSONValue]
+    /// The server's text of ``properties`` when it is a JSON object that can be written as it is
+    /// (valid, one line, no duplicate keys): files then keep its numbers exactly as stored
+    /// (integers beyond 64 bits, decimal spellings) and its key order.
+    public var propertiesJSON: [UInt8]?
     /// The properties could not be read as an object: they are kept as text under
     /// ``rawPropertiesKey`` instead of failing the page.
     public var hasRawProperties = false
@@ -25,8 +29,8 @@ public struct ExportRow: Sendable, Equatable {
     /// The row's position in the export order.
     public var cursor: ExportCursor { ExportCursor(timestamp: timestamp, uuid: uuid) }
 
-    /// Reads one result row by the response's column names (the uuid as `uuid_text`, or `uuid`). The timestamp may be integer
-    /// microseconds or ISO-8601 text; the properties an object or a JSON string of one; anything else is kept as text under
+    /// Reads one result row by the response's column names (the uuid as `uuid_text`, or `uuid`). The timestamp may be UTC
+    /// text (`timestamp_utc`, ClickHouse's form or ISO-8601) or integer microseconds; the properties an object or a JSON string of one; anything else is kept as text under
     /// ``rawPropertiesKey`` (one bad row must not stop the export).
     static func parse(_ row: JSONValue, columns: [String: Int]) -> Result<ExportRow, ExportError> {
         guard case .array(let cells) = row else { return .failure(Self.malformed("a row is not an array")) }
@@ -43,19 +47,21 @@ public struct ExportRow: Sendable, Equatable {
         default: return .failure(Self.malformed("row \(uuid) has no distinct_id"))
         }
         var timestamp: Timestamp?
-        switch cell("timestamp_us") ?? cell("timestamp") {
+        switch cell("timestamp_utc") ?? cell("timestamp_us") ?? cell("timestamp") {
         case .int(let us)?: timestamp = Timestamp(microseconds: us)
         case .string(let text)?: timestamp = Int64(text).map { Timestamp(microseconds: $0) } ?? Timestamp(iso8601: text)
         default: timestamp = nil
         }
         guard let timestamp else { return .failure(Self.malformed("row \(uuid) has no readable timestamp")) }
         var properties: [String: JSONValue] = [:]
+        var propertiesJSON: [UInt8]?
         var raw = false
         switch cell("properties") {
         case .object(let object)?: properties = object
         case .string(let text)?:
             if case .object(let object)? = try? JSONParser.parse(text) {
                 properties = object
+                propertiesJSON = verbatim(text)
             } else {
                 properties = [rawPropertiesKey: .string(text)]
                 raw = true
@@ -67,7 +73,18 @@ public struct ExportRow: Sendable, Equatable {
         }
         var parsed = ExportRow(uuid: uuid, event: event, distinctId: distinctId, timestamp: timestamp, properties: properties)
         parsed.hasRawProperties = raw
+        parsed.propertiesJSON = propertiesJSON
         return .success(parsed)
+    }
+
+    /// `text` as bytes to copy into a file: a JSON object on one line with distinct keys; nil
+    /// when it must be written again from the parsed value.
+    static func verbatim(_ text: String) -> [UInt8]? {
+        let bytes = Array(text.utf8)
+        guard !bytes.contains(0x0A), !bytes.contains(0x0D) else { return nil }
+        let members = bytes.withUnsafeBufferPointer { try? JSONScanner.members(of: $0) }
+        guard let members, Set(members.map(\.key)).count == members.count else { return nil }
+        return bytes
     }
 
     static func malformed(_ what: String) -> ExportError {

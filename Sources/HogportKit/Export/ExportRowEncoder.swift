@@ -2,7 +2,8 @@ public import PostHogKit
 
 /// Encodes rows as NDJSON lines or CSV records, in the shape `hogport import --preset posthog`
 /// reads back: `uuid`, `event`, `distinct_id`, `timestamp` (UTC ISO-8601) and `properties` (an
-/// object, keys sorted so a re-export writes the same bytes).
+/// object: the server's own text when it can be copied, so numbers keep their exact spelling;
+/// otherwise written again with sorted keys. Either way a re-export writes the same bytes).
 public enum ExportRowEncoder {
     /// The CSV header line.
     public static let csvHeader: [UInt8] = Array("uuid,event,distinct_id,timestamp,properties\n".utf8)
@@ -31,7 +32,11 @@ public enum ExportRowEncoder {
         writer.writeString(row.timestamp.iso8601)
         writer.writeByte(UInt8(ascii: ","))
         writer.writeKey("properties")
-        writer.writeObject(row.properties)
+        if let json = row.propertiesJSON {
+            writer.writeRaw(json)
+        } else {
+            writer.writeObject(row.properties)
+        }
         writer.writeByte(UInt8(ascii: "}"))
         writer.writeByte(UInt8(ascii: "\n"))
         out.append(contentsOf: writer.bytes)
@@ -46,7 +51,8 @@ public enum ExportRowEncoder {
         out.append(UInt8(ascii: ","))
         appendCell(row.timestamp.iso8601, to: &out)
         out.append(UInt8(ascii: ","))
-        appendCell(JSONWriter.string(.object(row.properties), sortedKeys: true), to: &out, alwaysQuote: true)
+        let properties = row.propertiesJSON.map { String(decoding: $0, as: UTF8.self) } ?? JSONWriter.string(.object(row.properties), sortedKeys: true)
+        appendCell(properties, to: &out, alwaysQuote: true)
         out.append(UInt8(ascii: "\n"))
     }
 

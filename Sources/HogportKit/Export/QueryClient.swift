@@ -15,7 +15,8 @@ public final class QueryClient: Sendable {
     let sleep: Sleep
     let now: @Sendable () -> Double
     let jitter: @Sendable () -> Double
-    private let bucket: Mutex<TokenBucket>
+    /// The per-minute and the per-hour limits.
+    private let buckets: Mutex<(minute: TokenBucket, hour: TokenBucket)>
     private let counters = Mutex<(requests: Int, retries: Int, polls: Int)>((0, 0, 0))
 
     /// - Parameters:
@@ -30,7 +31,10 @@ public final class QueryClient: Sendable {
         self.sleep = sleep
         self.now = now
         self.jitter = jitter
-        bucket = Mutex(TokenBucket(rate: configuration.requestsPerMinute / 60, now: now()))
+        let start = now()
+        buckets = Mutex((
+            TokenBucket(rate: configuration.requestsPerMinute / 60, now: start),
+            TokenBucket(rate: configuration.requestsPerHour / 3600, capacity: configuration.requestsPerHour / 10, now: start)))
     }
 
     /// Seconds since an arbitrary start, from the continuous clock.
@@ -101,7 +105,10 @@ public final class QueryClient: Sendable {
         var attempt = 0
         while true {
             attempt += 1
-            let wait = bucket.withLock { $0.take(1, now: now()) }
+            let wait = buckets.withLock { buckets in
+                let time = now()
+                return max(buckets.minute.take(1, now: time), buckets.hour.take(1, now: time))
+            }
             if wait > 0 { try await pause(.milliseconds(Int64(wait * 1000))) }
             let request = HTTPTransportRequest(
                 method: method, url: url,

@@ -12,11 +12,12 @@ public struct TokenBucket: Sendable, Equatable {
 
     /// - Parameters:
     ///   - rate: tokens per second (0 = unlimited).
+    ///   - capacity: the most tokens saved up (the burst); default one second's worth, at least 1.
     ///   - now: the current time in seconds (any monotonic origin).
-    public init(rate: Double, now: Double) {
+    public init(rate: Double, capacity: Double? = nil, now: Double) {
         self.rate = rate
-        capacity = max(rate, 1)
-        tokens = capacity
+        self.capacity = max(capacity ?? rate, 1)
+        tokens = self.capacity
         last = now
     }
 

@@ -96,7 +96,7 @@ public final class SinkQueryRoutes: Sendable {
     }
 
     /// The page as PostHog's HogQL response: `results` rows, `columns` (``ExportQuery/columns``,
-    /// the uuid as `uuid_text`), `types`, `hasMore`.
+    /// the uuid as `uuid_text`, the time as `timestamp_utc` text), `types`.
     func results(_ query: ExportQuery) throws -> JSONValue {
         var sql = "SELECT uuid, event, distinct_id, timestamp_us, properties, MIN(id) FROM events WHERE timestamp_us >= ? AND timestamp_us < ?"
         var arguments: [SQLiteValue] = [.integer(query.since.microseconds), .integer(query.until.microseconds)]
@@ -112,14 +112,16 @@ public final class SinkQueryRoutes: Sendable {
         let rows = try store.rawQuery(sql, arguments)
         let results: [JSONValue] = rows.map { row in
             [
-                .string(row[0].string ?? ""), .string(row[1].string ?? ""), .string(row[2].string ?? ""), .int(row[3].int ?? 0),
+                .string(row[0].string ?? ""), .string(row[1].string ?? ""), .string(row[2].string ?? ""),
+                .string(ExportQuery.utcText(Timestamp(microseconds: row[3].int ?? 0))),
                 .string(row[4].string ?? "{}"),
             ]
         }
         return [
             "results": .array(results), "columns": .array(ExportQuery.columns.map { .string($0) }),
-            "types": ["String", "String", "String", "Int64", "String"], "hasMore": .bool(results.count == query.limit),
-            "limit": .int(Int64(query.limit)), "offset": 0, "hogql": .string(query.text),
+            "types": ["String", "String", "String", "String", "String"],
+            // PostHog fills hasMore, limit and offset only for queries without a LIMIT; the exporter's have one.
+            "hasMore": nil, "limit": nil, "offset": nil, "hogql": .string(query.text),
         ]
     }
 }

@@ -1,0 +1,72 @@
+import Foundation
+import HogportKit
+import PostHogKit
+import Testing
+import TestSupport
+
+/// What export writes, import reads back exactly: properties keep the server's own text
+/// (integers beyond 64 bits, decimal spellings, key order) from sink A to the file to sink B.
+@Suite("Export keeps properties exactly")
+struct ExportLosslessTests {
+    static let t0 = ImportRows.base.microseconds + 3_600_000_000
+
+    /// The stored properties text of `uuid` in `sink`.
+    static func storedText(_ sink: SinkServer, _ uuid: String) throws -> String? {
+        try sink.router.store.rawQuery("SELECT properties FROM events WHERE uuid = ?", [.text(uuid)]).first?.first?.string
+    }
+
+    @Test("the files hold the server's properties text; NDJSON brings back the same bytes, CSV the same values", arguments: [ExportFormat.ndjson, .csv])
+    func exactNumbers(format: ExportFormat) async throws {
+        try await withTemporaryDirectory { dir in
+            let properties = #"{"z":1,"big":123456789012345678901234567890,"price":1.50,"tiny":1e-400,"a":"x, \"y\""}"#
+            let uuid = ImportRows.uuid(42)
+            let line = #"{"uuid":"\#(uuid)","event":"order","distinct_id":"u1","timestamp":"2024-03-01T10:00:00Z","properties":\#(properties)}"#
+            try await withExportSink { a in
+                try await ExportPipelineTests.importLines([line], into: a, dir: dir)
+                #expect(try Self.storedText(a, uuid) == properties)
+                var job = ExportTestJob(directory: dir, host: a.url)
+                job.configuration.format = format
+                #expect(try await job.run().rows == 1)
+                let name = try #require(try job.fileNames().first)
+                let text = try exportedLines(job.outputDirectory + "/" + name).joined(separator: "\n")
+                let expected = format == .ndjson ? properties : properties.replacingOccurrences(of: "\"", with: "\"\"")
+                #expect(text.contains(expected), "\(text)")
+                try await withExportSink { b in
+                    let summary = try await ExportPipelineTests.importPaths([job.outputDirectory], into: b)
+                    #expect(summary.counts.rejected == 0)
+                    let stored = try #require(try Self.storedText(b, uuid))
+                    if format == .ndjson {
+                        // NDJSON lines are copied through by the import: the same bytes.
+                        #expect(stored == properties)
+                    } else {
+                        // A CSV cell is parsed into values: the same values (a number beyond 64 bits as the
+                        // nearest double, 1.50 as 1.5), not the same spelling.
+                        #expect(try JSONParser.parse(stored) == JSONParser.parse(properties))
+                    }
+                }
+            }
+        }
+    }
+
+    @Test("properties text with a line break or a repeated key is written again from its value (sorted keys, last value)")
+    func rewrittenWhenNotCopyable() async throws {
+        try await withTemporaryDirectory { (dir: TemporaryDirectory) async throws in
+            let body: JSONValue = [
+                "results": [
+                    [.string(ImportRows.uuid(1)), "e", "u", .int(Self.t0), "{\"b\":1,\n\"a\":2}"],
+                    [.string(ImportRows.uuid(2)), "e", "u", .int(Self.t0 + 1), "{\"k\":1,\"k\":2}"],
+                    [.string(ImportRows.uuid(3)), "e", "u", .int(Self.t0 + 2), "{\"b\": 1, \"a\": 2}"],
+                ],
+                "columns": .array(ExportQuery.columns.map { .string($0) }), "hasMore": false,
+            ]
+            let job = ExportTestJob(directory: dir)
+            #expect(try await job.run(transport: ScriptedTransport([.respond(status: 200, headers: [], body: JSONWriter.encode(body))]), clock: FakeClock()).rows == 3)
+            let name = try #require(try job.fileNames().first)
+            let lines = try exportedLines(job.outputDirectory + "/" + name)
+            #expect(lines.count == 3)
+            #expect(lines[0].hasSuffix(#""properties":{"a":2,"b":1}}"#), "\(lines[0])")
+            #expect(lines[1].hasSuffix(#""properties":{"k":2}}"#), "\(lines[1])")
+            #expect(lines[2].hasSuffix(#""properties":{"b": 1, "a": 2}}"#), "\(lines[2])")
+        }
+    }
+}
