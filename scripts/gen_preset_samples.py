@@ -102,6 +102,10 @@ posthog = [
      "timestamp": "2024-07-06T00:01:00Z", "properties": {"plan": "pro"}, "$set": {"email": "a@example.com"}},
     {"uuid": "01903a4e-8d1b-7f6a-9c2e-5b7d1a3e9f03", "event": "$identify", "distinct_id": "user_42",
      "timestamp": "2024-07-06T00:01:01Z", "properties": json.dumps({"$anon_distinct_id": "anon-1", "$set": {"plan": "pro"}})},
+    # PostHog keeps an autocapture's elements in the elements_chain column, not in properties.
+    {"uuid": "01903a4e-8d1b-7f6a-9c2e-5b7d1a3e9f04", "event": "$autocapture", "distinct_id": "user_42", "person_id": "0190aaaa-0000-7000-8000-000000000001",
+     "timestamp": "2024-07-06 00:01:02.000000", "properties": json.dumps({"$event_type": "click", "$current_url": "https://example.com/pricing"}),
+     "elements_chain": 'button.btn.primary:attr__class="btn primary"nth-child="2"nth-of-type="1"tag_name="button"text="Buy"'},
 ]
 with open(os.path.join(out, "posthog-batch-export.jsonl"), "w") as f:
     f.write(lines(posthog))

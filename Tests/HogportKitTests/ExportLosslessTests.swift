@@ -69,4 +69,40 @@ struct ExportLosslessTests {
             #expect(lines[2].hasSuffix(#""properties":{"b": 1, "a": 2}}"#), "\(lines[2])")
         }
     }
+
+    @Test("elements_chain (kept by PostHog outside properties) goes into the files as $elements_chain; the import sends it back")
+    func elementsChain() async throws {
+        try await withTemporaryDirectory { (dir: TemporaryDirectory) async throws in
+            let chain = #"a.nav:href="/pricing"nth-child="1"tag_name="a"text="Pricing""#
+            let body: JSONValue = [
+                "results": [
+                    [.string(ImportRows.uuid(1)), "$autocapture", "u", "2024-03-01 11:00:00.000001", "{\"$event_type\": \"click\"}", .string(chain)],
+                    [.string(ImportRows.uuid(2)), "$autocapture", "u", "2024-03-01 11:00:00.000002", "{ }", .string(chain)],
+                    [.string(ImportRows.uuid(3)), "$pageview", "u", "2024-03-01 11:00:00.000003", "{\"k\":1}", ""],
+                    [.string(ImportRows.uuid(4)), "$autocapture", "u", "2024-03-01 11:00:00.000004", "{\"$elements_chain\":\"own\"}", .string(chain)],
+                ],
+                "columns": .array(ExportQuery.columns.map { .string($0) }),
+            ]
+            let job = ExportTestJob(directory: dir)
+            let transport = ScriptedTransport([.respond(status: 200, headers: [], body: JSONWriter.encode(body))], then: .respond(status: 200, headers: [], body: Array(#"{"results":[],"columns":[]}"#.utf8)))
+            #expect(try await job.run(transport: transport, clock: FakeClock()).rows == 4)
+            let name = try #require(try job.fileNames().first)
+            let lines = try exportedLines(job.outputDirectory + "/" + name)
+            let escaped = JSONWriter.string(.string(chain))
+            #expect(lines[0].hasSuffix(#""properties":{"$elements_chain":\#(escaped),"$event_type": "click"}}"#), "\(lines[0])")
+            #expect(lines[1].hasSuffix(#""properties":{"$elements_chain":\#(escaped) }}"#), "\(lines[1])")
+            #expect(lines[2].hasSuffix(#""properties":{"k":1}}"#), "\(lines[2])")
+            #expect(lines[3].hasSuffix(#""properties":{"$elements_chain":"own"}}"#), "\(lines[3])")
+            #expect(lines[0].contains(#""timestamp":"2024-03-01T11:00:00.000001Z""#), "\(lines[0])")
+
+            // The import sends the chain in the properties (where PostHog's ingestion reads it).
+            try await withExportSink { b in
+                let summary = try await ExportPipelineTests.importPaths([job.outputDirectory], into: b)
+                #expect(summary.counts.rejected == 0)
+                let stored = try ExportPipelineTests.byUUID(b)
+                #expect(stored[ImportRows.uuid(1)]?.properties["$elements_chain"] == .string(chain))
+                #expect(stored[ImportRows.uuid(3)]?.properties["$elements_chain"] == nil)
+            }
+        }
+    }
 }

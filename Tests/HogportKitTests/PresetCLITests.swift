@@ -21,7 +21,7 @@ struct PresetCLITests {
 
     @Test("import --preset NAME --dry-run shows the first mapped messages for every preset", arguments: [
         ("amplitude", "amplitude-export.zip", 9), ("mixpanel", "mixpanel-export.jsonl", 7), ("segment", "segment-archive.ndjson.gz", 8),
-        ("posthog", "posthog-batch-export.jsonl", 3),
+        ("posthog", "posthog-batch-export.jsonl", 4),
     ])
     func dryRun(preset: String, file: String, messages: Int) async throws {
         let result = try await FlagCLIProcess.run(["import", "--preset", preset, "--dry-run", PresetSamples.path(file), "--progress", "never"])

@@ -39,10 +39,11 @@ public struct ExportQuery: Sendable, Equatable {
     /// `AS uuid` would make the cursor compare a String with `toUUID(…)`. WHERE and ORDER BY use
     /// the real `uuid` column. (The files' key stays `uuid`.)
     /// Likewise the timestamp's text is `timestamp_utc`.
-    public static let columns = ["uuid_text", "event", "distinct_id", "timestamp_utc", "properties"]
+    /// `elements_chain` holds an autocapture's elements, which PostHog keeps out of `properties`.
+    public static let columns = ["uuid_text", "event", "distinct_id", "timestamp_utc", "properties", "elements_chain"]
 
     static let select =
-        "SELECT toString(uuid) AS uuid_text, event, distinct_id, toString(timestamp, 'UTC') AS timestamp_utc, properties FROM events"
+        "SELECT toString(uuid) AS uuid_text, event, distinct_id, toString(timestamp, 'UTC') AS timestamp_utc, properties, elements_chain FROM events"
     static let range = "timestamp >= toDateTime({since}, 'UTC') AND timestamp < toDateTime({until}, 'UTC')"
     static let cursor = "timestamp >= toDateTime({after_time}, 'UTC') AND (timestamp, uuid) > (toDateTime({after_time}, 'UTC'), toUUID({after_uuid}))"
     static let eventFilter = "event IN {events}"

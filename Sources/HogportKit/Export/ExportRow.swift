@@ -71,10 +71,31 @@ public struct ExportRow: Sendable, Equatable {
             properties = [rawPropertiesKey: .string(JSONWriter.string(other, sortedKeys: true))]
             raw = true
         }
+        if case .string(let chain)? = cell(MessageBuilder.elementsChainColumn), !chain.isEmpty, properties[elementsChainKey] == nil {
+            properties[elementsChainKey] = .string(chain)
+            propertiesJSON = propertiesJSON.map { withMember(elementsChainKey, chain, in: $0) }
+        }
         var parsed = ExportRow(uuid: uuid, event: event, distinctId: distinctId, timestamp: timestamp, properties: properties)
         parsed.hasRawProperties = raw
         parsed.propertiesJSON = propertiesJSON
         return .success(parsed)
+    }
+
+    /// Where an autocapture's elements go in the files: the property PostHog reads them from at ingestion.
+    public static let elementsChainKey = "$elements_chain"
+
+    /// `object` (the text of a JSON object) with `"key":"value"` as its first member.
+    static func withMember(_ key: String, _ value: String, in object: [UInt8]) -> [UInt8] {
+        guard let open = object.firstIndex(of: UInt8(ascii: "{")) else { return object }
+        var writer = JSONWriter(capacity: object.count + value.utf8.count + 32)
+        writer.writeRaw(object[...open])
+        writer.writeKey(key)
+        writer.writeString(value)
+        let rest = object[(open + 1)...]
+        let isEmpty = rest.first { $0 != 0x20 && $0 != 0x09 } == UInt8(ascii: "}")
+        if !isEmpty { writer.writeByte(UInt8(ascii: ",")) }
+        writer.writeRaw(rest)
+        return writer.bytes
     }
 
     /// `text` as bytes to copy into a file: a JSON object on one line with distinct keys; nil

@@ -10,6 +10,9 @@ public struct MessageBuilder: Sendable {
         self.mapping = mapping
     }
 
+    /// The column of PostHog's exports that holds an autocapture's elements.
+    public static let elementsChainColumn = "elements_chain"
+
     /// The longest distinct id PostHog keeps whole.
     public static let maximumDistinctIdLength = 200
 
@@ -87,6 +90,11 @@ public struct MessageBuilder: Sendable {
         }
         for key in mapping.dropProperties { properties.removeValue(forKey: key) }
         for (key, value) in mapping.addProperties where properties[key] == nil { properties[key] = value }
+        // PostHog keeps an autocapture's elements in their own column, `elements_chain` in its exports;
+        // sent back, they go in the `$elements_chain` property, from which ingestion fills that column.
+        if case .string(let chain)? = row[Self.elementsChainColumn], !chain.isEmpty, properties["$elements_chain"] == nil {
+            properties["$elements_chain"] = .string(chain)
+        }
 
         var set = try Self.object(row["$set"], name: "$set")
         let setOnce = try Self.object(row["$set_once"], name: "$set_once")

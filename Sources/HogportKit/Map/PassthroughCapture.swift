@@ -7,7 +7,7 @@ public import PostHogKit
 /// It gives exactly what ``MessageBuilder`` gives for such a line (same fields, same uuid, same
 /// timestamp; only the order of property keys differs, kept as in the source). Anything else
 /// (a missing or non-UUID `uuid`, a reserved event name, `type`, `$set`, `$set_once`, a
-/// distinct id elsewhere, properties as a JSON string, duplicate keys, invalid JSON) returns
+/// non-empty `elements_chain`, a distinct id elsewhere, properties as a JSON string, duplicate keys, invalid JSON) returns
 /// nil and takes the general path, which also words the errors.
 public enum PassthroughCapture {
     /// A line the fast path encoded.
@@ -47,6 +47,9 @@ public enum PassthroughCapture {
                 }
             case "type", "$set", "$set_once", "$distinct_id":
                 return nil
+            case MessageBuilder.elementsChainColumn:
+                // An empty chain (`""`) is ignored, as by the general path; a chain goes into the properties there.
+                guard member.isString, member.value.count == 2 else { return nil }
             default:
                 continue  // the general path ignores other keys too
             }

@@ -115,11 +115,13 @@ public final class SinkQueryRoutes: Sendable {
                 .string(row[0].string ?? ""), .string(row[1].string ?? ""), .string(row[2].string ?? ""),
                 .string(ExportQuery.utcText(Timestamp(microseconds: row[3].int ?? 0))),
                 .string(row[4].string ?? "{}"),
+                // The sink keeps a sent `$elements_chain` in the properties, where the exporter puts it anyway.
+                "",
             ]
         }
         return [
             "results": .array(results), "columns": .array(ExportQuery.columns.map { .string($0) }),
-            "types": ["String", "String", "String", "String", "String"],
+            "types": ["String", "String", "String", "String", "String", "String"],
             // PostHog fills hasMore, limit and offset only for queries without a LIMIT; the exporter's have one.
             "hasMore": nil, "limit": nil, "offset": nil, "hogql": .string(query.text),
         ]
