@@ -35,6 +35,9 @@ struct ImportCommand: AsyncParsableCommand {
     @Option(help: "The shape of the rows: \(Presets.names.joined(separator: ", ")) (see `hogport presets`).")
     var preset = "posthog"
 
+    @Option(help: "Segment preset: the PostHog group type of `group` calls (Segment's groups have none; default: company).")
+    var groupType: String?
+
     @Flag(inversion: .prefixedNo, help: "Vendor presets: send one $create_alias per new (device id, user id) pair, remembered in the checkpoint.")
     var linkDevices = true
 
@@ -110,6 +113,11 @@ struct ImportCommand: AsyncParsableCommand {
     func loadPreset() throws -> Preset {
         do throws(MappingError) {
             var chosen = try Presets.preset(named: preset)
+            if let groupType {
+                guard preset == "segment" else { throw MappingError("--group-type applies to --preset segment (the other presets read the group type from the rows)") }
+                guard !groupType.isEmpty, groupType.count <= 400 else { throw MappingError("--group-type must be 1 to 400 characters") }
+                chosen = Presets.segment(groupType: groupType)
+            }
             if let mapping {
                 let tag = chosen.mapping.presetTag
                 chosen.mapping = try ImportMapping(contentsOf: mapping)

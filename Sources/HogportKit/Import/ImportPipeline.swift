@@ -450,7 +450,7 @@ public final class ImportPipeline: Sendable {
                                 }
                             }
                             if let tooLarge {
-                                mapper.forget(output.newLinks)
+                                mapper.forget(output)
                                 try reject(at: position, name: name, line: line, offset: offset, reason: tooLarge, raw: raw)
                                 continue
                             }

@@ -10,6 +10,14 @@ public enum Presets {
         vendor("segment", version: 1, SegmentPreset(), summary: "Segment archived calls (gzipped NDJSON from the S3 destination): track, identify, alias, page, screen, group."),
     ]
 
+    /// The segment preset with `group` calls under another PostHog group type than `company`
+    /// (the type is part of its tag, so a checkpoint of one type refuses another).
+    public static func segment(groupType: String) -> Preset {
+        var preset = vendor("segment", version: 1, SegmentPreset(groupType: groupType), summary: all[3].summary)
+        if groupType != SegmentPreset().groupType { preset.mapping.presetTag! += ";group_type=\(groupType)" }
+        return preset
+    }
+
     /// A vendor preset: the default mapping applied to reshaped rows, tagged with name and version.
     static func vendor(_ name: String, version: Int, _ reshaper: some RowReshaper, summary: String) -> Preset {
         var mapping = ImportMapping()

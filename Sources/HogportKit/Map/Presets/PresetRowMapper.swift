@@ -1,14 +1,16 @@
 public import PostHogKit
 
-/// One source row through a preset: reshape (when the preset has a reshaper), add the
-/// `$create_alias` rows of new device links, then map and validate every row with
-/// ``MessageBuilder``. This is what the import does per row.
+/// One source row through a preset: reshape (when the preset has a reshaper), leave out group
+/// identifies that repeat what was sent (``GroupIdentifyFilter``), add the `$create_alias` rows
+/// of new device links, then map and validate every row with ``MessageBuilder``. This is what
+/// the import does per row.
 public struct PresetRowMapper: Sendable {
     public let reshaper: (any RowReshaper)?
     public let builder: MessageBuilder
     /// Whether new (device, user) pairs become `$create_alias` messages.
     public var linkDevices: Bool
     public private(set) var linker: DeviceLinker
+    public private(set) var groups = GroupIdentifyFilter()
 
     /// - Parameter knownLinks: pairs linked by earlier runs (``CheckpointStore/linkedPairs()``).
     public init(preset: Preset, linkDevices: Bool = true, knownLinks: some Sequence<DeviceLink.Key> = []) {
@@ -29,12 +31,15 @@ public struct PresetRowMapper: Sendable {
         /// Pairs linked by this row for the first time: store them (``CheckpointStore/rememberLinks(_:)``)
         /// when the row's position is committed.
         public var newLinks: [DeviceLink]
+        /// Group properties this row sends (recorded by the mapper, forgotten by ``forget(_:)``).
+        var groupsSent: [(GroupIdentifyFilter.Group, String)] = []
     }
 
-    /// Forgets links a row reported when that row is rejected after mapping (its messages
-    /// were not sent, so its aliases must be sent again with the next row that has them).
-    public mutating func forget(_ links: [DeviceLink]) {
-        linker.forget(links)
+    /// Forgets the links and group properties a row reported when that row is rejected after
+    /// mapping (its messages were not sent, so they must be sent again with the next row that has them).
+    public mutating func forget(_ output: Output) {
+        linker.forget(output.newLinks)
+        groups.forget(output.groupsSent)
     }
 
     /// Maps one source row. A row is all or nothing: when any of its rows fails, the error rejects
@@ -45,7 +50,11 @@ public struct PresetRowMapper: Sendable {
         guard !reshaped.rows.isEmpty else {
             return Output(rows: [.skipped(reshaped.skipReason ?? "the preset drops this row")], newLinks: [])
         }
-        var rows = reshaped.rows
+        let filtered = groups.filter(reshaped.rows)
+        guard !filtered.rows.isEmpty else {
+            return Output(rows: [.skipped("the group properties are the same as last sent")], newLinks: [])
+        }
+        var rows = filtered.rows
         var newLinks: [DeviceLink] = []
         if linkDevices && !reshaped.links.isEmpty {
             let linked = linker.link(reshaped.links)
@@ -60,6 +69,7 @@ public struct PresetRowMapper: Sendable {
             linker.forget(newLinks)
             throw error
         }
-        return Output(rows: out, newLinks: newLinks)
+        groups.record(filtered.sent)
+        return Output(rows: out, newLinks: newLinks, groupsSent: filtered.sent)
     }
 }
