@@ -239,7 +239,33 @@ struct ExportPipelineTests {
 
                 other.configuration.restart = true
                 #expect(try await other.run().rows == 10)
-                #expect(try other.fileNames() == ["events-2024-03-01.csv", "events-2024-03-01.ndjson"])
+                // The restarted export writes that day again: the earlier export's file of it is gone.
+                #expect(try other.fileNames() == ["events-2024-03-01.csv"])
+            }
+        }
+    }
+
+    @Test("--restart with a later --since: files of the days written again (parts included) are removed, earlier days' files stay")
+    func restartRemovesReplacedDays() async throws {
+        try await withTemporaryDirectory { dir in
+            try await withExportSink { sink in
+                try await seed(sink, sinkRows(count: 48, spacing: .seconds(3600)))  // two days
+                var job = ExportTestJob(directory: dir, host: sink.url)
+                job.configuration.until = Timestamp(microseconds: ImportRows.base.microseconds + 36 * 3_600_000_000)
+                #expect(try await job.run().rows == 36)
+                job.configuration.until = nil
+                #expect(try await job.run().rows == 12)
+                #expect(try job.fileNames() == ["events-2024-03-01.ndjson", "events-2024-03-02.ndjson", "events-2024-03-02.part-2.ndjson"])
+                // A file hogport did not write is never touched.
+                FileManager.default.createFile(atPath: job.outputDirectory + "/notes.txt", contents: Data("mine".utf8))
+
+                job.configuration.restart = true
+                job.configuration.since = Timestamp(microseconds: ImportRows.base.microseconds + 24 * 3_600_000_000)
+                #expect(try await job.run().rows == 24)
+                #expect(try job.fileNames() == ["events-2024-03-01.ndjson", "events-2024-03-02.ndjson", "notes.txt"])
+                let manifest = try job.manifest()
+                #expect(manifest["files"]?.arrayValue?.compactMap { $0["name"]?.stringValue } == ["events-2024-03-02.ndjson"])
+                #expect(try exportedLines(job.outputDirectory + "/events-2024-03-02.ndjson").count == 24)
             }
         }
     }

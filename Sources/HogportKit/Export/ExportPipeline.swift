@@ -88,8 +88,10 @@ public final class ExportPipeline: Sendable {
             guard let since = c.since else {
                 throw ExportError(.usage, "--since is required for a new export (the checkpoint \(c.checkpointPath) has no cursor)")
             }
+            let earlierFiles = c.restart ? try checkpoint.files() : []
             try checkpoint.reset(fingerprint: c.fingerprint(since: since), since: since)
             job = try checkpoint.job()
+            removeReplacedFiles(earlierFiles, from: since)
         }
         guard let job else { throw ExportError(.outputUnwritable, "the checkpoint \(c.checkpointPath) lost its job row") }
         try ExportManifest.write(configuration: c, checkpoint: checkpoint)
@@ -141,6 +143,28 @@ public final class ExportPipeline: Sendable {
             throw ExportError(.outputUnwritable, "cannot lock \(path): \(String(cString: strerror(code)))")
         }
         return fd
+    }
+
+    /// After `--restart`: the files the earlier export published for days this one writes again
+    /// (from `since`'s day on) are removed, so the directory holds no second copy of their rows.
+    /// Files of earlier days stay where they are, no longer in the manifest. (The checkpoint is
+    /// reset first: a crash in between leaves files behind, never a checkpoint that lists
+    /// missing files.)
+    func removeReplacedFiles(_ files: [ExportCheckpoint.FileRecord], from since: Timestamp) {
+        var kept = 0
+        for file in files {
+            guard file.day >= since.utcDay else {
+                kept += 1
+                continue
+            }
+            let path = (configuration.outputDirectory as NSString).appendingPathComponent(file.name)
+            if (try? FileManager.default.removeItem(atPath: path)) != nil {
+                logger.info("--restart: removed \(file.name) (its day is exported again)")
+            }
+        }
+        if kept > 0 {
+            logger.notice("--restart: \(kept) file(s) of days before --since stay in \(configuration.outputDirectory) but are no longer in manifest.json")
+        }
     }
 
     /// Deletes temporary files an interrupted run left behind (their rows were never committed).
