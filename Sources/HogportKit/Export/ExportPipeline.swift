@@ -71,6 +71,9 @@ public final class ExportPipeline: Sendable {
         let lock = try Self.lock(c.lockPath)
         defer { close(lock) }
         Self.removeTemporaryFiles(in: c.outputDirectory)
+        if CheckpointKind.of(path: c.checkpointPath) == .import {
+            throw ExportError(.usage, "the checkpoint \(c.checkpointPath) belongs to an import, not an export: use another --checkpoint")
+        }
         let checkpoint = try ExportCheckpoint(path: c.checkpointPath)
         var job = c.restart ? nil : try checkpoint.job()
         if let existing = job {

@@ -74,6 +74,9 @@ public final class ImportPipeline: Sendable {
         var store: CheckpointStore?
         var progressByFile: [Int: FileProgress] = [:]
         if !config.dryRun {
+            if CheckpointKind.of(path: config.checkpointPath) == .export {
+                throw ImportError(.usage, "the checkpoint \(config.checkpointPath) belongs to an export, not an import: use another --checkpoint")
+            }
             do {
                 let opened = try CheckpointStore(path: config.checkpointPath)
                 let existing = try opened.fingerprint()

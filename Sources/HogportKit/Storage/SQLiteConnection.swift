@@ -12,10 +12,11 @@ public final class SQLiteConnection {
     private var statements: [String: SQLiteStatement] = [:]
     public let path: String
 
-    /// Opens (creating if needed) the database at `path`.
-    public init(path: String) throws(SQLiteError) {
+    /// Opens (creating if needed) the database at `path`; with `readOnly`, opens an existing one
+    /// without changing it.
+    public init(path: String, readOnly: Bool = false) throws(SQLiteError) {
         var db: OpaquePointer?
-        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
+        let flags = (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX
         let rc = sqlite3_open_v2(path, &db, flags, nil)
         guard rc == SQLITE_OK, let db else {
             let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
@@ -25,6 +26,7 @@ public final class SQLiteConnection {
         handle = db
         self.path = path
         sqlite3_busy_timeout(db, 5000)
+        if readOnly { return }
         try execute("PRAGMA journal_mode=WAL")
         try execute("PRAGMA synchronous=NORMAL")
     }
