@@ -18,6 +18,8 @@ struct PresetZipTests {
             var badCRC = false
         }
         var entries: [Entry] = []
+        /// The archive comment, after the end-of-central-directory record.
+        var comment: [UInt8] = []
 
         func bytes() throws -> [UInt8] {
             var out: [UInt8] = []
@@ -44,8 +46,8 @@ struct PresetZipTests {
             let directoryOffset = UInt32(out.count)
             out += directory
             u32(0x0605_4b50, &out); u16(0, &out); u16(0, &out); u16(UInt16(entries.count), &out); u16(UInt16(entries.count), &out)
-            u32(UInt32(directory.count), &out); u32(directoryOffset, &out); u16(0, &out)
-            return out
+            u32(UInt32(directory.count), &out); u32(directoryOffset, &out); u16(UInt16(comment.count), &out)
+            return out + comment
         }
     }
 
@@ -74,6 +76,20 @@ struct PresetZipTests {
         #expect(identity == same)
         #expect(identity.headHash != other.headHash)
         #expect(identity.compared(to: identity) == .same)
+    }
+
+    @Test("an archive comment holding the record's signature is not taken for the record")
+    func commentWithSignature() throws {
+        try withTemporaryDirectory { dir in
+            var builder = ZipBuilder(entries: [.init(name: "a.json", data: Array("{\"event_type\":\"x\"}\n".utf8))])
+            // PK\5\6 and 18 bytes that would read as a record with 7 entries at offset 0.
+            builder.comment = Array("note: ".utf8) + [0x50, 0x4B, 0x05, 0x06, 0, 0, 0, 0, 7, 0, 7, 0, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0] + Array(" end".utf8)
+            let path = dir.file("commented.zip")
+            FileManager.default.createFile(atPath: path, contents: Data(try builder.bytes()))
+            let archive = try ZipArchive(path: path)
+            #expect(archive.entries.map(\.name) == ["a.json"])
+            #expect(try readAll(path + "!/a.json") == "{\"event_type\":\"x\"}\n")
+        }
     }
 
     @Test("a built zip: stored and deflated entries, a directory skipped, in a directory walk too")

@@ -43,7 +43,10 @@ public struct ZipArchive: Sendable {
         let tailLength = Int(min(size, 22 + 65_535))
         let tail = try file.read(at: size - Int64(tailLength), count: tailLength)
         guard tailLength >= 22,
-            let eocd = stride(from: tail.count - 22, through: 0, by: -1).first(where: { tail.u32($0) == 0x0605_4b50 })
+            // The record's comment ends the file; a signature inside a comment is not the record.
+            let eocd = stride(from: tail.count - 22, through: 0, by: -1).first(where: {
+                tail.u32($0) == 0x0605_4b50 && $0 + 22 + Int(tail.u16($0 + 20)) == tail.count
+            })
         else {
             throw InputError(file: path, offset: 0, reason: "not a zip file (no end of central directory record)")
         }
