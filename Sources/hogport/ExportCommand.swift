@@ -72,7 +72,7 @@ struct ExportCommand: AsyncParsableCommand {
     @Option(help: "Query requests per hour (PostHog allows 2400; some older plans 120).")
     var requestsPerHour = 2_000.0
 
-    @Flag(help: "Forget the checkpoint and start over: files it recorded for days from --since on are removed and written again; earlier days' files stay.")
+    @Flag(help: "Forget the checkpoint and start over: the files it recorded for the days this run covers are removed and written again; others stay.")
     var restart = false
 
     @Option(help: "Progress display: auto (a line on a terminal, JSON lines otherwise), always, never.")

@@ -17,7 +17,7 @@ struct StatusCommand: ParsableCommand {
 
     func run() throws {
         guard FileManager.default.fileExists(atPath: checkpoint) else { throw ValidationError("no checkpoint at \(checkpoint)") }
-        if CheckpointKind.of(path: checkpoint) == .export {
+        if try CheckpointKind.of(path: checkpoint) == .export {
             try exportStatus()
             return
         }

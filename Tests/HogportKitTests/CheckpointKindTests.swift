@@ -16,7 +16,7 @@ struct CheckpointKindTests {
                 let job = ExportTestJob(directory: dir, host: sink.url)
                 #expect(try await job.run().rows == 30)
                 let path = job.configuration.checkpointPath
-                #expect(CheckpointKind.of(path: path) == .export)
+                #expect(try CheckpointKind.of(path: path) == .export)
 
                 let text = try await FlagCLIProcess.run(["status", "--checkpoint", path])
                 #expect(text.status == 0, "\(text.stderr)")
@@ -44,7 +44,7 @@ struct CheckpointKindTests {
                 _ = try await withHTTPTransport { transport in try await importJob.run(transport: transport) }
             }
             let importDB = dir.file("job.db")
-            #expect(CheckpointKind.of(path: importDB) == .import)
+            #expect(try CheckpointKind.of(path: importDB) == .import)
             var export = ExportTestJob(directory: dir)
             export.configuration.checkpointPath = importDB
             do {
@@ -54,7 +54,7 @@ struct CheckpointKindTests {
                 #expect(error.exitCode == 2)
                 #expect(error.message.contains("belongs to an import"))
             }
-            #expect(CheckpointKind.of(path: importDB) == .import)
+            #expect(try CheckpointKind.of(path: importDB) == .import)
 
             // An export checkpoint given to an import.
             let exportJob = ExportTestJob(directory: dir)
@@ -68,9 +68,12 @@ struct CheckpointKindTests {
                 #expect(error.kind == .usage)
                 #expect(error.message.contains("belongs to an export"))
             }
-            #expect(CheckpointKind.of(path: exportJob.configuration.checkpointPath) == .export)
-            #expect(CheckpointKind.of(path: dir.file("nothing.db")) == nil)
+            #expect(try CheckpointKind.of(path: exportJob.configuration.checkpointPath) == .export)
+            #expect(try CheckpointKind.of(path: dir.file("nothing.db")) == nil)
             #expect(!FileManager.default.fileExists(atPath: dir.file("nothing.db")), "looking does not create a file")
+            // A file that is not a database is an error, not "neither kind".
+            FileManager.default.createFile(atPath: dir.file("text.db"), contents: Data(String(repeating: "not a database ", count: 100).utf8))
+            #expect(throws: SQLiteError.self) { try CheckpointKind.of(path: dir.file("text.db")) }
         }
     }
 }

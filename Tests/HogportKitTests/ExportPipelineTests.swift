@@ -270,6 +270,39 @@ struct ExportPipelineTests {
         }
     }
 
+    @Test("--restart with an earlier --until removes only the days it writes again; a file changed since is left alone; years outside 1900-2299 are refused")
+    func restartWithinUntil() async throws {
+        try await withTemporaryDirectory { dir in
+            try await withExportSink { sink in
+                try await seed(sink, sinkRows(count: 72, spacing: .seconds(3600)))  // three days
+                var job = ExportTestJob(directory: dir, host: sink.url)
+                #expect(try await job.run().rows == 72)
+                #expect(try job.fileNames() == ["events-2024-03-01.ndjson", "events-2024-03-02.ndjson", "events-2024-03-03.ndjson"])
+                // Someone edits day 2's file: it is no longer the file the export wrote.
+                let edited = job.outputDirectory + "/events-2024-03-02.ndjson"
+                try Data("edited\n".utf8).write(to: URL(fileURLWithPath: edited))
+
+                job.configuration.restart = true
+                job.configuration.until = Timestamp(year: 2024, month: 3, day: 3)
+                #expect(try await job.run().rows == 48)
+                #expect(try job.fileNames() == ["events-2024-03-01.ndjson", "events-2024-03-02.ndjson", "events-2024-03-03.ndjson"])
+                // Day 3 is outside the restarted range: untouched. Day 2 was replaced by the rename of the new file.
+                #expect(try exportedLines(job.outputDirectory + "/events-2024-03-03.ndjson").count == 24)
+                #expect(try exportedLines(edited).count == 24)
+
+                var ancient = job
+                ancient.configuration.since = Timestamp(year: 1899, month: 12, day: 31)
+                do {
+                    _ = try await ancient.run()
+                    Issue.record("expected a usage error")
+                } catch let error as ExportError {
+                    #expect(error.exitCode == 2)
+                    #expect(error.message.contains("1900 to 2299"))
+                }
+            }
+        }
+    }
+
     @Test("a temporary file left by a killed run is removed; an uncommitted published file is rewritten under the same name")
     func leftoversAfterCrash() async throws {
         try await withTemporaryDirectory { dir in

@@ -71,8 +71,19 @@ public final class ExportPipeline: Sendable {
         let lock = try Self.lock(c.lockPath)
         defer { close(lock) }
         Self.removeTemporaryFiles(in: c.outputDirectory)
-        if CheckpointKind.of(path: c.checkpointPath) == .import {
+        let kind: CheckpointKind?
+        do {
+            kind = try CheckpointKind.of(path: c.checkpointPath)
+        } catch {
+            throw ExportError(.usage, "cannot read the checkpoint \(c.checkpointPath): \(error)")
+        }
+        if kind == .import {
             throw ExportError(.usage, "the checkpoint \(c.checkpointPath) belongs to an import, not an export: use another --checkpoint")
+        }
+        let until = c.until ?? Timestamp(microseconds: wallClock().microseconds - c.settleMicros)
+        for (name, time) in [("--since", c.since), ("--until", until)] {
+            guard let time, !Self.queryableRange.contains(time) else { continue }
+            throw ExportError(.usage, "\(name) \(time.iso8601) is outside the years 1900 to 2299 that PostHog's timestamps (ClickHouse DateTime64) can hold")
         }
         let checkpoint = try ExportCheckpoint(path: c.checkpointPath)
         var job = c.restart ? nil : try checkpoint.job()
@@ -94,17 +105,16 @@ public final class ExportPipeline: Sendable {
             let earlierFiles = c.restart ? try checkpoint.files() : []
             try checkpoint.reset(fingerprint: c.fingerprint(since: since), since: since)
             job = try checkpoint.job()
-            removeReplacedFiles(earlierFiles, from: since)
+            removeReplacedFiles(earlierFiles, from: since, until: until)
         }
         guard let job else { throw ExportError(.outputUnwritable, "the checkpoint \(c.checkpointPath) lost its job row") }
         try ExportManifest.write(configuration: c, checkpoint: checkpoint)
 
         var summary = ExportSummary()
         summary.since = job.since
-        summary.until = c.until ?? Timestamp(microseconds: wallClock().microseconds - c.settleMicros)
+        summary.until = until
         summary.checkpointPath = c.checkpointPath
         summary.outputDirectory = c.outputDirectory
-        let until = summary.until!
         var run = Run(pipeline: self, checkpoint: checkpoint, since: job.since, until: until, summary: summary)
         do {
             try checkpoint.setStatus("running", error: nil)
@@ -148,25 +158,38 @@ public final class ExportPipeline: Sendable {
         return fd
     }
 
-    /// After `--restart`: the files the earlier export published for days this one writes again
-    /// (from `since`'s day on) are removed, so the directory holds no second copy of their rows.
-    /// Files of earlier days stay where they are, no longer in the manifest. (The checkpoint is
-    /// reset first: a crash in between leaves files behind, never a checkpoint that lists
-    /// missing files.)
-    func removeReplacedFiles(_ files: [ExportCheckpoint.FileRecord], from since: Timestamp) {
+    /// The instants a query can name: ClickHouse's DateTime64 holds 1900-01-01 to 2299-12-31.
+    static let queryableRange = Timestamp(year: 1900, month: 1, day: 1)!..<Timestamp(year: 2300, month: 1, day: 1)!
+
+    /// After `--restart`: the files the earlier export published for the days this run covers
+    /// (from `since`'s day to `until`'s) are removed, so the directory holds no second copy of
+    /// their rows; a day that starts before `since` is written again from `since`. Only a file
+    /// whose bytes are still the ones recorded (SHA-1) is removed: never one hogport did not
+    /// write, or one changed since. Files of other days stay, no longer in the manifest. (The
+    /// checkpoint is reset first: a crash in between leaves files behind, never a checkpoint
+    /// that lists missing files.)
+    func removeReplacedFiles(_ files: [ExportCheckpoint.FileRecord], from since: Timestamp, until: Timestamp) {
+        let lastDay = Timestamp(microseconds: max(since.microseconds, until.microseconds - 1)).utcDay
         var kept = 0
         for file in files {
-            guard file.day >= since.utcDay else {
+            guard (since.utcDay...lastDay).contains(file.day) else {
                 kept += 1
                 continue
             }
             let path = (configuration.outputDirectory as NSString).appendingPathComponent(file.name)
+            guard let data = FileManager.default.contents(atPath: path) else { continue }
+            let digest = SHA1.hash(data).map { byte in (byte < 16 ? "0" : "") + String(byte, radix: 16) }.joined()
+            guard digest == file.sha1 else {
+                kept += 1
+                logger.warning("--restart: \(file.name) is not the file the earlier export wrote (its checksum differs); left in place")
+                continue
+            }
             if (try? FileManager.default.removeItem(atPath: path)) != nil {
                 logger.info("--restart: removed \(file.name) (its day is exported again)")
             }
         }
         if kept > 0 {
-            logger.notice("--restart: \(kept) file(s) of days before --since stay in \(configuration.outputDirectory) but are no longer in manifest.json")
+            logger.notice("--restart: \(kept) earlier file(s) stay in \(configuration.outputDirectory) but are no longer in manifest.json")
         }
     }
 

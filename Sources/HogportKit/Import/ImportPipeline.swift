@@ -74,7 +74,13 @@ public final class ImportPipeline: Sendable {
         var store: CheckpointStore?
         var progressByFile: [Int: FileProgress] = [:]
         if !config.dryRun {
-            if CheckpointKind.of(path: config.checkpointPath) == .export {
+            let kind: CheckpointKind?
+            do {
+                kind = try CheckpointKind.of(path: config.checkpointPath)
+            } catch {
+                throw ImportError(.usage, "cannot read the checkpoint \(config.checkpointPath): \(error)")
+            }
+            if kind == .export {
                 throw ImportError(.usage, "the checkpoint \(config.checkpointPath) belongs to an export, not an import: use another --checkpoint")
             }
             do {

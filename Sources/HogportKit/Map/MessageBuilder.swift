@@ -83,6 +83,12 @@ public struct MessageBuilder: Sendable {
         case let other?:
             throw MappingError("properties is a \(other.typeName), not an object")
         }
+        // PostHog keeps an autocapture's elements in their own column, `elements_chain` in its exports;
+        // sent back, they go in the `$elements_chain` property, from which ingestion fills that column.
+        // (Before the mapping's renames and drops, which may name it.)
+        if case .string(let chain)? = row[Self.elementsChainColumn], !chain.isEmpty, properties["$elements_chain"] == nil {
+            properties["$elements_chain"] = .string(chain)
+        }
         if !mapping.renameProperties.isEmpty {
             for (from, to) in mapping.renameProperties {
                 if let value = properties.removeValue(forKey: from) { properties[to] = value }
@@ -90,11 +96,6 @@ public struct MessageBuilder: Sendable {
         }
         for key in mapping.dropProperties { properties.removeValue(forKey: key) }
         for (key, value) in mapping.addProperties where properties[key] == nil { properties[key] = value }
-        // PostHog keeps an autocapture's elements in their own column, `elements_chain` in its exports;
-        // sent back, they go in the `$elements_chain` property, from which ingestion fills that column.
-        if case .string(let chain)? = row[Self.elementsChainColumn], !chain.isEmpty, properties["$elements_chain"] == nil {
-            properties["$elements_chain"] = .string(chain)
-        }
 
         var set = try Self.object(row["$set"], name: "$set")
         let setOnce = try Self.object(row["$set_once"], name: "$set_once")

@@ -13,7 +13,7 @@ public enum Presets {
     /// The segment preset with `group` calls under another PostHog group type than `company`
     /// (the type is part of its tag, so a checkpoint of one type refuses another).
     public static func segment(groupType: String) -> Preset {
-        var preset = vendor("segment", version: 1, SegmentPreset(groupType: groupType), summary: all[3].summary)
+        var preset = vendor("segment", version: 1, SegmentPreset(groupType: groupType), summary: all.first { $0.name == "segment" }!.summary)
         if groupType != SegmentPreset().groupType { preset.mapping.presetTag! += ";group_type=\(groupType)" }
         return preset
     }

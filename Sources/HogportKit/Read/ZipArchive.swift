@@ -35,6 +35,15 @@ public struct ZipArchive: Sendable {
     /// The separator between an archive's path and an entry's name in a virtual path.
     public static let separator = "!/"
 
+    /// The offset in `tail` (the file's last bytes) of the end-of-central-directory record.
+    static func endRecord(in tail: [UInt8], exact: Bool) -> Int? {
+        stride(from: tail.count - 22, through: 0, by: -1).first { at in
+            guard tail.u32(at) == 0x0605_4b50 else { return false }
+            let end = at + 22 + Int(tail.u16(at + 20))
+            return exact ? end == tail.count : end <= tail.count
+        }
+    }
+
     /// Reads the central directory of the zip file at `path`.
     public init(path: String) throws(InputError) {
         self.path = path
@@ -43,10 +52,9 @@ public struct ZipArchive: Sendable {
         let tailLength = Int(min(size, 22 + 65_535))
         let tail = try file.read(at: size - Int64(tailLength), count: tailLength)
         guard tailLength >= 22,
-            // The record's comment ends the file; a signature inside a comment is not the record.
-            let eocd = stride(from: tail.count - 22, through: 0, by: -1).first(where: {
-                tail.u32($0) == 0x0605_4b50 && $0 + 22 + Int(tail.u16($0 + 20)) == tail.count
-            })
+            // The record whose comment ends the file; a signature inside a comment is not the record.
+            // Failing that (bytes padded after the archive), the last signature whose comment fits.
+            let eocd = Self.endRecord(in: tail, exact: true) ?? Self.endRecord(in: tail, exact: false)
         else {
             throw InputError(file: path, offset: 0, reason: "not a zip file (no end of central directory record)")
         }

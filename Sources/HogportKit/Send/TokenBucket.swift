@@ -1,7 +1,8 @@
 /// An events-per-second ceiling as a token bucket: a pure value type driven with explicit times,
 /// so tests never sleep.
 ///
-/// The bucket holds at most one second of tokens; taking more than are available yields the wait
+/// The bucket holds at most its capacity (by default one second of tokens, and never less than
+/// one token); taking more than are available yields the wait
 /// until enough accrue (the debt is taken at once, so concurrent takers queue fairly).
 public struct TokenBucket: Sendable, Equatable {
     /// Tokens per second; 0 or less means unlimited.

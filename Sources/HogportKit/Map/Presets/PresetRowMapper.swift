@@ -51,15 +51,16 @@ public struct PresetRowMapper: Sendable {
             return Output(rows: [.skipped(reshaped.skipReason ?? "the preset drops this row")], newLinks: [])
         }
         let filtered = groups.filter(reshaped.rows)
-        guard !filtered.rows.isEmpty else {
-            return Output(rows: [.skipped("the group properties are the same as last sent")], newLinks: [])
-        }
         var rows = filtered.rows
         var newLinks: [DeviceLink] = []
         if linkDevices && !reshaped.links.isEmpty {
+            // Before the emptiness check: a row whose group identify repeats may still link a device.
             let linked = linker.link(reshaped.links)
             rows = linked.rows + rows
             newLinks = linked.new
+        }
+        guard !rows.isEmpty else {
+            return Output(rows: [.skipped("the group properties are the same as last sent")], newLinks: [])
         }
         var out: [MappedRow] = []
         out.reserveCapacity(rows.count)
