@@ -16,7 +16,8 @@ struct PresetCLITests {
         #expect(json.status == 0)
         let list = try JSONParser.parse(json.stdout).arrayValue ?? []
         #expect(list.compactMap { $0["name"]?.stringValue } == Presets.names)
-        #expect(list.allSatisfy { $0["version"]?.intValue == 1 })
+        #expect(list.compactMap { $0["version"]?.intValue } == Presets.all.map { Int64($0.version) })
+        #expect(list.first { $0["name"] == "amplitude" }?["version"] == 2)
     }
 
     @Test("import --preset NAME --dry-run shows the first mapped messages for every preset", arguments: [

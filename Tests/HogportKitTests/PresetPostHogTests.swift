@@ -44,7 +44,7 @@ struct PresetPostHogTests {
         #expect(try Presets.mapping(named: "posthog").fingerprint == ImportMapping().fingerprint)
         let prints = try ["posthog", "amplitude", "mixpanel", "segment"].map { try Presets.mapping(named: $0).fingerprint }
         #expect(Set(prints).count == 4)
-        #expect(try Presets.mapping(named: "amplitude").fingerprint.contains("amplitude/v1"))
+        #expect(try Presets.mapping(named: "amplitude").fingerprint.contains("amplitude/v2"))
         var config = ImportConfiguration(inputs: [], host: "http://x", apiKey: "k", checkpointPath: "c", rejectsPath: "r")
         config.mapping = try Presets.mapping(named: "segment")
         config.presetName = "segment"

@@ -5,7 +5,7 @@ public enum Presets {
         Preset(
             name: "posthog", version: 1,
             summary: "PostHog-shaped rows: {event, distinct_id, timestamp, properties, uuid?, $set?, $set_once?} (what `hogport export` writes; also batch-export rows with properties as a JSON string). CSV uses hogport's column conventions."),
-        vendor("amplitude", version: 1, AmplitudePreset(), summary: "Amplitude Export API: the zip of gzipped JSON-lines files, or the .json.gz/.json files in it."),
+        vendor("amplitude", version: 2, AmplitudePreset(), summary: "Amplitude Export API: the zip of gzipped JSON-lines files, or the .json.gz/.json files in it."),
         vendor("mixpanel", version: 1, MixpanelPreset(), summary: "Mixpanel raw event export (JSON lines of {event, properties: {time, distinct_id, $insert_id, …}})."),
         vendor("segment", version: 1, SegmentPreset(), summary: "Segment archived calls (gzipped NDJSON from the S3 destination): track, identify, alias, page, screen, group."),
     ]

@@ -49,6 +49,11 @@ public struct AmplitudePreset: RowReshaper {
             PresetFields.move(&properties, "[Amplitude] Page Title", to: "$title")
             PresetFields.move(&properties, "[Amplitude] Page Domain", to: "$host")
         }
+        let autocaptureName = AmplitudeAutocapture.apply(name: sourceName, to: &properties)
+        if autocaptureName != nil {
+            PresetFields.move(&properties, "[Amplitude] Page URL", to: "$current_url")
+            PresetFields.move(&properties, "[Amplitude] Page Title", to: "$title")
+        }
         addDeviceProperties(row, to: &properties)
         if let deviceId { PresetFields.put(&properties, "$device_id", .string(deviceId)) }
         if let userId { PresetFields.put(&properties, "$user_id", .string(userId)) }
@@ -65,7 +70,7 @@ public struct AmplitudePreset: RowReshaper {
         let emptyIdentify = sourceName == "$identify" && userId == nil && set.isEmpty && setOnce.isEmpty
         if !isGroupIdentify && !emptyIdentify {
             var out: [String: JSONValue] = [
-                "event": .string(Self.renamedEvents[sourceName] ?? sourceName), "distinct_id": .string(distinctId),
+                "event": .string(autocaptureName ?? Self.renamedEvents[sourceName] ?? sourceName), "distinct_id": .string(distinctId),
                 "timestamp": .string(timestamp), "properties": .object(properties),
             ]
             if sourceName == "$identify" {
