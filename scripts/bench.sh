@@ -76,6 +76,26 @@ PY
   kill %% 2>/dev/null || true
 done
 
+echo "== export: the events the first import stored, out of a sink through the query API, and back in"
+start_sink import-ndjson.gz-auto --personal-api-key phx_bench
+t0=$(date +%s.%N)
+POSTHOG_PERSONAL_API_KEY=phx_bench peak "$out/rss-export" "$bin" export --project-id 1 --host "$url" --since 2000-01-01 --until 2100-01-01 \
+  --out "$out/export" --gzip --page-size 50000 --requests-per-minute 100000 --requests-per-hour 1000000 --progress never \
+  --summary-json "$out/summary-export.json" > /dev/null
+t1=$(date +%s.%N)
+kill %% 2>/dev/null || true
+start_sink reimport
+POSTHOG_API_KEY=phc_bench "$bin" import --preset posthog "$out/export" --host "$url" --rate 0 --checkpoint "$out/ck-reimport.db" \
+  --progress never --summary-json "$out/summary-reimport.json" > /dev/null
+kill %% 2>/dev/null || true
+python3 - "$out/summary-export.json" "$out/rss-export" "$t0" "$t1" "$out/summary-reimport.json" "$out/export" <<'PY'
+import json, os, sys
+s = json.load(open(sys.argv[1])); rss = int(open(sys.argv[2]).read()); t0, t1 = map(float, sys.argv[3:5])
+r = json.load(open(sys.argv[5])); size = sum(os.path.getsize(os.path.join(sys.argv[6], f)) for f in os.listdir(sys.argv[6]) if f.startswith("events-"))
+print(f"export: {s['rows']} events in {t1 - t0:.2f} s = {s['rows'] / (t1 - t0):,.0f} events/s ({s['requests']} queries, {size / 1e6:.1f} MB of gzip NDJSON); "
+      f"peak RSS {rss / 1024:.1f} MiB; imported back: {r['sent']} sent, {r['rejected']} rejected")
+PY
+
 echo "== posthog-python on the same file ($py_events events), without and with gzip like the two hogport runs"
 for comp in none gzip; do
   start_sink "python-$comp"

@@ -6,11 +6,20 @@ public struct ExportRow: Sendable, Equatable {
     public var event: String
     public var distinctId: String
     public var timestamp: Timestamp
-    public var properties: [String: JSONValue]
+    /// The properties (parsed from ``propertiesJSON`` on each read when the row holds the text).
+    public var properties: [String: JSONValue] {
+        get { propertiesValue ?? propertiesJSON.flatMap { try? JSONParser.parse($0).objectValue } ?? [:] }
+        set {
+            propertiesValue = newValue
+            propertiesJSON = nil
+        }
+    }
+    private var propertiesValue: [String: JSONValue]?
     /// The server's text of ``properties`` when it is a JSON object that can be written as it is
     /// (valid, one line, no duplicate keys): files then keep its numbers exactly as stored
-    /// (integers beyond 64 bits, decimal spellings) and its key order.
-    public var propertiesJSON: [UInt8]?
+    /// (integers beyond 64 bits, decimal spellings) and its key order, and the exporter never
+    /// builds the values (a page of 50,000 rows would hold them all at once).
+    public private(set) var propertiesJSON: [UInt8]?
     /// The properties could not be read as an object: they are kept as text under
     /// ``rawPropertiesKey`` instead of failing the page.
     public var hasRawProperties = false
@@ -23,7 +32,7 @@ public struct ExportRow: Sendable, Equatable {
         self.event = event
         self.distinctId = distinctId
         self.timestamp = timestamp
-        self.properties = properties
+        propertiesValue = properties
     }
 
     /// The row's position in the export order.
@@ -55,13 +64,16 @@ public struct ExportRow: Sendable, Equatable {
         guard let timestamp else { return .failure(Self.malformed("row \(uuid) has no readable timestamp")) }
         var properties: [String: JSONValue] = [:]
         var propertiesJSON: [UInt8]?
+        var textHasElementsChain = false
         var raw = false
         switch cell("properties") {
         case .object(let object)?: properties = object
         case .string(let text)?:
-            if case .object(let object)? = try? JSONParser.parse(text) {
+            if let copyable = verbatim(text) {
+                propertiesJSON = copyable.bytes
+                textHasElementsChain = copyable.hasElementsChain
+            } else if case .object(let object)? = try? JSONParser.parse(text) {
                 properties = object
-                propertiesJSON = verbatim(text)
             } else {
                 properties = [rawPropertiesKey: .string(text)]
                 raw = true
@@ -71,13 +83,19 @@ public struct ExportRow: Sendable, Equatable {
             properties = [rawPropertiesKey: .string(JSONWriter.string(other, sortedKeys: true))]
             raw = true
         }
-        if case .string(let chain)? = cell(MessageBuilder.elementsChainColumn), !chain.isEmpty, properties[elementsChainKey] == nil {
-            properties[elementsChainKey] = .string(chain)
-            propertiesJSON = propertiesJSON.map { withMember(elementsChainKey, chain, in: $0) }
+        if case .string(let chain)? = cell(MessageBuilder.elementsChainColumn), !chain.isEmpty {
+            if let json = propertiesJSON {
+                if !textHasElementsChain { propertiesJSON = withMember(elementsChainKey, chain, in: json) }
+            } else if properties[elementsChainKey] == nil {
+                properties[elementsChainKey] = .string(chain)
+            }
         }
         var parsed = ExportRow(uuid: uuid, event: event, distinctId: distinctId, timestamp: timestamp, properties: properties)
         parsed.hasRawProperties = raw
-        parsed.propertiesJSON = propertiesJSON
+        if let propertiesJSON {
+            parsed.propertiesValue = nil
+            parsed.propertiesJSON = propertiesJSON
+        }
         return .success(parsed)
     }
 
@@ -98,14 +116,20 @@ public struct ExportRow: Sendable, Equatable {
         return writer.bytes
     }
 
-    /// `text` as bytes to copy into a file: a JSON object on one line with distinct keys; nil
-    /// when it must be written again from the parsed value.
-    static func verbatim(_ text: String) -> [UInt8]? {
+    /// `text` as bytes to copy into a file (a JSON object on one line with distinct keys), and
+    /// whether it has an `$elements_chain`; nil when it must be written again from its value.
+    static func verbatim(_ text: String) -> (bytes: [UInt8], hasElementsChain: Bool)? {
         let bytes = Array(text.utf8)
         guard !bytes.contains(0x0A), !bytes.contains(0x0D) else { return nil }
-        let members = bytes.withUnsafeBufferPointer { try? JSONScanner.members(of: $0) }
-        guard let members, Set(members.map(\.key)).count == members.count else { return nil }
-        return bytes
+        guard let members = bytes.withUnsafeBufferPointer({ try? JSONScanner.members(of: $0) }) else { return nil }
+        if members.count <= 32 {
+            for i in members.indices.dropFirst() {
+                for j in 0..<i where members[j].key == members[i].key { return nil }
+            }
+        } else if Set(members.map(\.key)).count != members.count {
+            return nil
+        }
+        return (bytes, members.contains { $0.key == elementsChainKey })
     }
 
     static func malformed(_ what: String) -> ExportError {
