@@ -4,6 +4,7 @@
 preset's rules. Stable output: fixed zip times, gzip mtime 0.
 
 samples/presets/amplitude-export.zip         Export API zip: a stored and a deflated .json.gz entry, a directory
+samples/presets/amplitude-autocapture.json   a loose file: web autocapture clicks and changes
 samples/presets/mixpanel-export.jsonl        raw export lines, with $create_alias, $merge and a time in ms
 samples/presets/segment-archive.ndjson.gz    archived calls: identify, track, alias, page, screen, group
 samples/presets/posthog-batch-export.jsonl   PostHog batch-export rows (properties as a JSON string, person_id)
@@ -92,6 +93,25 @@ segment += [
 ]
 with open(os.path.join(out, "segment-archive.ndjson.gz"), "wb") as f:
     f.write(gz(lines(segment)))
+
+# Amplitude web autocapture, as a loose (unzipped) file of the export.
+autocapture = [
+    {"uuid": "7c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f", "event_type": "[Amplitude] Element Clicked", "event_time": "2024-07-06 02:00:00.250000",
+     "user_id": "user_42", "device_id": "C8F9E604-F01A-4BD9-95C6-8E5357DF265D", "platform": "Web", "os_name": "Chrome", "os_version": "126",
+     "event_properties": {
+         "[Amplitude] Element Tag": "a", "[Amplitude] Element Text": "See pricing", "[Amplitude] Element ID": "pricing-link",
+         "[Amplitude] Element Class": "nav-link primary", "[Amplitude] Element Href": "https://example.com/pricing",
+         "[Amplitude] Page URL": "https://example.com/", "[Amplitude] Page Title": "Home",
+         "[Amplitude] Element Hierarchy": [
+             {"tag": "nav", "index": 0, "indexOfType": 0, "classes": ["top"]},
+             {"tag": "a", "id": "pricing-link", "classes": ["nav-link", "primary"], "index": 2, "indexOfType": 1,
+              "attrs": {"href": "https://example.com/pricing"}}]}},
+    {"uuid": "8d2e3f4a-5b6c-4d7e-8f9a-0b1c2d3e4f5a", "event_type": "[Amplitude] Element Changed", "event_time": "2024-07-06 02:00:09",
+     "user_id": "user_42", "device_id": "C8F9E604-F01A-4BD9-95C6-8E5357DF265D", "platform": "Web",
+     "event_properties": {"[Amplitude] Element Tag": "select", "[Amplitude] Element ID": "plan", "[Amplitude] Page URL": "https://example.com/signup"}},
+]
+with open(os.path.join(out, "amplitude-autocapture.json"), "w") as f:
+    f.write(lines(autocapture))
 
 # PostHog batch export: properties as a JSON string, person_id and other columns to ignore.
 posthog = [

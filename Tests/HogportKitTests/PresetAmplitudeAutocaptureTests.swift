@@ -75,4 +75,18 @@ struct PresetAmplitudeAutocaptureTests {
         button.attributes = ["data-x": "1"]
         #expect(ElementsChain.text([button, ElementsChain.Element(tag: "div")]) == #"button.ab.z:attr__data-x="1"nth-child="3"nth-of-type="2"text="Say \"hi\"";div:nth-child="0"nth-of-type="0""#)
     }
+
+    @Test("the loose sample file (samples/presets/amplitude-autocapture.json): a click with its hierarchy and a change")
+    func sampleFile() throws {
+        let rows = try PresetSamples.map([PresetSamples.path("amplitude-autocapture.json")], preset: "amplitude")
+        #expect(rows.allSatisfy { $0.error == nil }, "\(rows.compactMap(\.error))")
+        let m = rows.flatMap(\.messages).filter { $0.kind == .capture }
+        #expect(m.map(\.event.event) == ["$autocapture", "$autocapture"])
+        #expect(m.map { $0.event.properties["$event_type"] } == ["click", "change"])
+        #expect(m[0].event.properties["$elements_chain"]?.stringValue?.hasPrefix(#"a.nav-link.primary:attr__class="nav-link primary""#) == true)
+        #expect(m[0].event.properties["$elements_chain"]?.stringValue?.hasSuffix(#";nav.top:attr__class="top"nth-child="1"nth-of-type="1""#) == true)
+        #expect(m[0].event.properties["$browser"] == "Chrome")
+        #expect(m[1].event.properties["$elements_chain"] == #"select:attr__id="plan"attr_id="plan"nth-child="0"nth-of-type="0""#)
+        #expect(m[1].event.properties["$current_url"] == "https://example.com/signup")
+    }
 }
