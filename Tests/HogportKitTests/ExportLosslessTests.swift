@@ -105,4 +105,51 @@ struct ExportLosslessTests {
             }
         }
     }
+
+    @Test("an answer over the transport's size limit: the page is asked again with half the rows, for the rest of the run; every event once")
+    func oversizedAnswersHalveThePage() async throws {
+        try await withTemporaryDirectory { dir in
+            try await withExportSink { sink in
+                var rows = sinkRows(count: 200, spacing: .seconds(600))
+                for i in rows.indices { rows[i].properties["padding"] = .string(String(repeating: "x", count: 400)) }
+                try await seed(sink, rows)
+                // About 600 bytes a row: 100 rows do not fit in 40 KB, 50 do.
+                let transport = AsyncHTTPClientTransport(maximumConnections: 1, maximumResponseBytes: 40_000)
+                var job = ExportTestJob(directory: dir, host: sink.url)
+                job.configuration.pageSize = 100
+                let summary: ExportSummary
+                do {
+                    summary = try await job.run(transport: transport)
+                } catch {
+                    await transport.shutdown()
+                    throw error
+                }
+                await transport.shutdown()
+                #expect(summary.rows == 200)
+                // 100 rows refused, then pages of 50 (or fewer) and the empty one: not the 3 queries of 100-row pages.
+                #expect(summary.requests >= 6, "\(summary.requests) queries")
+                let uuids = try job.ndjsonRows().compactMap { $0["uuid"]?.stringValue }
+                #expect(uuids == (0..<200).map(ImportRows.uuid))
+            }
+
+            // One row alone over the limit: exit 4 with the reason, nothing lost from the checkpoint.
+            try await withExportSink { sink in
+                var big = sinkRows(count: 1)
+                big[0].properties["padding"] = .string(String(repeating: "y", count: 5_000))
+                try await seed(sink, big)
+                let transport = AsyncHTTPClientTransport(maximumConnections: 1, maximumResponseBytes: 2_000)
+                var job = ExportTestJob(directory: try TemporaryDirectory(prefix: "hogport-big"), host: sink.url)
+                defer { job.directory.remove() }
+                job.configuration.pageSize = 8
+                do {
+                    _ = try await job.run(transport: transport)
+                    Issue.record("expected an error")
+                } catch let error as ExportError {
+                    #expect(error.kind == .responseTooLarge)
+                    #expect(error.exitCode == 4)
+                }
+                await transport.shutdown()
+            }
+        }
+    }
 }

@@ -7,6 +7,9 @@ public struct ExportError: Error, Sendable, CustomStringConvertible {
         case authentication
         /// The server kept failing; what was published is in the checkpoint (exit 4).
         case serverFailing
+        /// A page's response was over the transport's size limit even at one row (exit 4). The
+        /// pipeline first retries such a page with fewer rows.
+        case responseTooLarge
         /// The output directory or the checkpoint cannot be written (exit 5).
         case outputUnwritable
         /// Stopped by a signal after publishing what it had (exit 130).
@@ -28,7 +31,7 @@ public struct ExportError: Error, Sendable, CustomStringConvertible {
         switch kind {
         case .usage: return 2
         case .authentication: return 3
-        case .serverFailing: return 4
+        case .serverFailing, .responseTooLarge: return 4
         case .outputUnwritable: return 5
         case .interrupted: return 130
         }

@@ -221,6 +221,9 @@ public final class ExportPipeline: Sendable {
         /// The open file and the uuids of its rows.
         var writer: DayFileWriter?
         var uuids: [(String, Int64)] = []
+        /// Rows per query: `--page-size`, halved for the rest of the run whenever an answer is over
+        /// the transport's size limit (rows with large properties).
+        lazy var pageSize = configuration.pageSize
 
         mutating func openWriter(day: Int64) throws(ExportError) -> DayFileWriter {
             if let writer, writer.day == day { return writer }
@@ -263,14 +266,23 @@ public final class ExportPipeline: Sendable {
         /// (`hasMore: false`). A short page alone is not the end: PostHog may cap a page below
         /// the LIMIT asked for.
         func isLast(_ page: QueryClient.Page) -> Bool {
-            page.rows.isEmpty || (page.hasMore == false && page.rows.count < configuration.pageSize)
+            page.rows.isEmpty || (page.hasMore == false && page.rows.count < page.limit)
         }
 
         /// Fetches a page; when it fails, first publishes the open file (for the main pass with
         /// the cursor at its last row), so a run that keeps failing still moves forward.
         mutating func fetch(_ query: ExportQuery, onFailure publishOpen: (inout Run) throws(ExportError) -> Void) async throws(ExportError) -> QueryClient.Page {
+            var query = query
             do {
-                return try await pipeline.client.page(for: query)
+                while true {
+                    do {
+                        return try await pipeline.client.page(for: query)
+                    } catch where error.kind == .responseTooLarge && query.limit > 1 {
+                        pageSize = max(1, query.limit / 2)
+                        query.limit = pageSize
+                        pipeline.logger.notice("\(error.message); asking for \(pageSize) rows a query from now on")
+                    }
+                }
             } catch {
                 if writer != nil {
                     do {
@@ -300,7 +312,7 @@ public final class ExportPipeline: Sendable {
                 }
                 let query = ExportQuery(
                     since: start, until: Timestamp(microseconds: cursor.timestamp.microseconds + 1), after: after, events: configuration.events,
-                    limit: configuration.pageSize)
+                    limit: pageSize)
                 let page = try await fetch(query) { (run: inout Run) throws(ExportError) in
                     try run.publish(complete: false, lookback: true, cursor: nil, seenFloor: floor)
                 }
@@ -349,7 +361,7 @@ public final class ExportPipeline: Sendable {
                     stopped = true
                     break
                 }
-                let query = ExportQuery(since: since, until: until, after: after, events: configuration.events, limit: configuration.pageSize)
+                let query = ExportQuery(since: since, until: until, after: after, events: configuration.events, limit: pageSize)
                 let page = try await fetch(query) { (run: inout Run) throws(ExportError) in
                     guard let last else { return }
                     try run.publish(complete: false, lookback: false, cursor: last, seenFloor: last.timestamp.microseconds - run.lookbackMicros)

@@ -53,6 +53,8 @@ public final class QueryClient: Sendable {
     public struct Page: Sendable {
         public var rows: [ExportRow]
         public var hasMore: Bool?
+        /// The rows asked for.
+        public var limit = ExportQuery.maximumLimit
     }
 
     enum Answer {
@@ -83,7 +85,8 @@ public final class QueryClient: Sendable {
             let polled = try await send(method: "GET", url: configuration.queryURL + Self.pathComponent(id) + "/", body: nil)
             answer = polled.status == 202 ? .pending(id: id) : try Self.interpret(polled)
         }
-        guard case .rows(let page) = answer else { return Page(rows: [], hasMore: nil) }
+        guard case .rows(var page) = answer else { return Page(rows: [], hasMore: nil, limit: query.limit) }
+        page.limit = query.limit
         return page
     }
 
@@ -121,6 +124,9 @@ public final class QueryClient: Sendable {
                 let answer = try await transport.send(request)
                 response = answer
                 outcome = .status(answer.status, retryAfter: RetryPolicy.parseRetryAfter(answer.header("Retry-After")))
+            } catch let tooLarge as HTTPResponseTooLarge {
+                // Asking again would get the same answer: the caller asks for fewer rows instead.
+                throw ExportError(.responseTooLarge, "the query's answer was larger than \(tooLarge.limit / (1024 * 1024)) MiB")
             } catch {
                 outcome = .transportError("\(error)")
             }

@@ -12,7 +12,7 @@ public final class AsyncHTTPClientTransport: HTTPTransport {
 
     /// - Parameters:
     ///   - maximumConnections: connections kept per host (the import's concurrency).
-    ///   - maximumResponseBytes: responses larger than this are an error.
+    ///   - maximumResponseBytes: responses larger than this are an error (``HTTPResponseTooLarge``).
     public init(maximumConnections: Int = 8, maximumResponseBytes: Int = 64 * 1024 * 1024) {
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: maximumConnections)
@@ -30,7 +30,12 @@ public final class AsyncHTTPClientTransport: HTTPTransport {
         }
         let nanos = request.timeout.components.seconds * 1_000_000_000 + request.timeout.components.attoseconds / 1_000_000_000
         let response = try await client.execute(outgoing, timeout: .nanoseconds(nanos))
-        var buffer = try await response.body.collect(upTo: maximumResponseBytes)
+        var buffer: ByteBuffer
+        do {
+            buffer = try await response.body.collect(upTo: maximumResponseBytes)
+        } catch is NIOTooManyBytesError {
+            throw HTTPResponseTooLarge(limit: maximumResponseBytes)
+        }
         let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
         return HTTPTransportResponse(
             status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) }, body: bytes)

@@ -16,6 +16,19 @@ public struct HTTPTransportRequest: Sendable {
     }
 }
 
+/// A transport's error for a response body over its size limit: the request worked, but its
+/// answer is more than the caller agreed to hold (ask for less, for example a smaller page).
+public struct HTTPResponseTooLarge: Error, Sendable, CustomStringConvertible {
+    /// The limit, in bytes.
+    public var limit: Int
+
+    public init(limit: Int) {
+        self.limit = limit
+    }
+
+    public var description: String { "the response is larger than \(limit / (1024 * 1024)) MiB" }
+}
+
 /// A response as a transport returns it.
 public struct HTTPTransportResponse: Sendable {
     public var status: Int
