@@ -29,6 +29,7 @@ PY
 
 start_sink() {  # start_sink NAME [ARGS...] -> URL in $url
   local name=$1; shift
+  rm -f "$out/$name.out"
   "$bin" sink --db "$out/$name.db" --api-key phc_bench "$@" > "$out/$name.out" 2>/dev/null &
   for _ in $(seq 1 100); do [ -s "$out/$name.out" ] && break; sleep 0.1; done
   url=$(head -n 1 "$out/$name.out")
@@ -73,7 +74,7 @@ t0, t1, t2, t3 = map(float, sys.argv[4:8])
 print(f"import {fmt}: {s['sent']} events in {t1 - t0:.2f} s = {s['sent'] / (t1 - t0):,.0f} events/s (wall, process start to exit); "
       f"peak RSS {rss / 1024:.1f} MiB; re-run of the finished job {t3 - t2:.2f} s")
 PY
-  kill %% 2>/dev/null || true
+  { kill %% && wait %%; } 2>/dev/null || true
 done
 
 echo "== export: the events the first import stored, out of a sink through the query API, and back in"
@@ -83,11 +84,11 @@ POSTHOG_PERSONAL_API_KEY=phx_bench peak "$out/rss-export" "$bin" export --projec
   --out "$out/export" --gzip --page-size 50000 --requests-per-minute 100000 --requests-per-hour 1000000 --progress never \
   --summary-json "$out/summary-export.json" > /dev/null
 t1=$(date +%s.%N)
-kill %% 2>/dev/null || true
+{ kill %% && wait %%; } 2>/dev/null || true
 start_sink reimport
 POSTHOG_API_KEY=phc_bench "$bin" import --preset posthog "$out/export" --host "$url" --rate 0 --checkpoint "$out/ck-reimport.db" \
   --progress never --summary-json "$out/summary-reimport.json" > /dev/null
-kill %% 2>/dev/null || true
+{ kill %% && wait %%; } 2>/dev/null || true
 python3 - "$out/summary-export.json" "$out/rss-export" "$t0" "$t1" "$out/summary-reimport.json" "$out/export" <<'PY'
 import json, os, sys
 s = json.load(open(sys.argv[1])); rss = int(open(sys.argv[2]).read()); t0, t1 = map(float, sys.argv[3:5])
@@ -100,7 +101,7 @@ echo "== posthog-python on the same file ($py_events events), without and with g
 for comp in none gzip; do
   start_sink "python-$comp"
   python3 scripts/bench_import_python.py "$out/events.ndjson.gz" "$url" phc_bench "$py_events" "$comp" | tee "$out/python-$comp.json"
-  kill %% 2>/dev/null || true
+  { kill %% && wait %%; } 2>/dev/null || true
 done
 python3 - "$out/summary-ndjson.gz-auto.json" "$out/python-none.json" "$out/summary-ndjson.gz-gzip.json" "$out/python-gzip.json" <<'PY'
 import json, sys

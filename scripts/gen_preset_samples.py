@@ -102,10 +102,10 @@ autocapture = [
          "[Amplitude] Element Tag": "a", "[Amplitude] Element Text": "See pricing", "[Amplitude] Element ID": "pricing-link",
          "[Amplitude] Element Class": "nav-link primary", "[Amplitude] Element Href": "https://example.com/pricing",
          "[Amplitude] Page URL": "https://example.com/", "[Amplitude] Page Title": "Home",
-         "[Amplitude] Element Hierarchy": [
-             {"tag": "nav", "index": 0, "indexOfType": 0, "classes": ["top"]},
+         "[Amplitude] Element Hierarchy": [  # clicked element first, as current SDKs list it
              {"tag": "a", "id": "pricing-link", "classes": ["nav-link", "primary"], "index": 2, "indexOfType": 1,
-              "attrs": {"href": "https://example.com/pricing"}}]}},
+              "attrs": {"href": "https://example.com/pricing"}},
+             {"tag": "nav", "index": 0, "indexOfType": 0, "classes": ["top"]}]}},
     {"uuid": "8d2e3f4a-5b6c-4d7e-8f9a-0b1c2d3e4f5a", "event_type": "[Amplitude] Element Changed", "event_time": "2024-07-06 02:00:09",
      "user_id": "user_42", "device_id": "C8F9E604-F01A-4BD9-95C6-8E5357DF265D", "platform": "Web",
      "event_properties": {"[Amplitude] Element Tag": "select", "[Amplitude] Element ID": "plan", "[Amplitude] Page URL": "https://example.com/signup"}},

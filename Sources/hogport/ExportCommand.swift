@@ -72,6 +72,9 @@ struct ExportCommand: AsyncParsableCommand {
     @Option(help: "Query requests per hour (PostHog allows 2400; some older plans 120).")
     var requestsPerHour = 2_000.0
 
+    @Option(help: "The largest query answer read, in MiB; a page over it is asked again with fewer rows.")
+    var maxResponseMib = 64
+
     @Flag(help: "Forget the checkpoint and start over: the files it recorded for the days this run covers are removed and written again; others stay.")
     var restart = false
 
@@ -89,6 +92,7 @@ struct ExportCommand: AsyncParsableCommand {
         guard lookback >= 0, lookback <= 24 * 90 else { throw ValidationError("--lookback must be between 0 and 2160 hours") }
         guard settle >= 0, settle <= 24 * 60 else { throw ValidationError("--settle must be between 0 and 1440 minutes") }
         guard requestsPerMinute > 0 else { throw ValidationError("--requests-per-minute must be more than 0") }
+        guard (1...4096).contains(maxResponseMib) else { throw ValidationError("--max-response-mib must be between 1 and 4096") }
         guard requestsPerHour > 0 else { throw ValidationError("--requests-per-hour must be more than 0") }
         guard !projectId.isEmpty, projectId.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
             throw ValidationError("--project-id must be the project's id (letters, digits)")
@@ -136,9 +140,10 @@ struct ExportCommand: AsyncParsableCommand {
         configuration.lookback = .milliseconds(Int64(lookback * 3_600_000))
         configuration.requestsPerMinute = requestsPerMinute
         configuration.requestsPerHour = requestsPerHour
+        configuration.maximumResponseBytes = maxResponseMib * 1024 * 1024
         configuration.restart = restart
 
-        let transport = AsyncHTTPClientTransport(maximumConnections: 1)
+        let transport = AsyncHTTPClientTransport(maximumConnections: 1, maximumResponseBytes: configuration.maximumResponseBytes)
         let pipeline = ExportPipeline(configuration: configuration, transport: transport, logger: logger)
         let reporter = ExportProgressReporter(mode: progress, logFormat: logFormat)
         let work = Task { () async throws(ExportError) -> ExportSummary in try await pipeline.run() }

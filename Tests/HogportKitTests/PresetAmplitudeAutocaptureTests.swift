@@ -46,6 +46,21 @@ struct PresetAmplitudeAutocaptureTests {
         #expect(event.properties["$elements_chain"] == .string(expected))
     }
 
+    @Test("a hierarchy listed clicked-first (current SDKs) gives the same chain as root-first (older ones)")
+    func hierarchyOrder() throws {
+        let body: JSONValue = ["tag": "body", "index": 1, "indexOfType": 0]
+        let link: JSONValue = ["tag": "a", "id": "go", "classes": ["btn\tprimary"], "index": 0, "indexOfType": 0, "attrs": ["disabled": ""]]
+        func chain(_ nodes: [JSONValue]) throws -> JSONValue? {
+            try Self.map(Self.row("[Amplitude] Element Clicked", [
+                "[Amplitude] Element Hierarchy": .array(nodes), "[Amplitude] Element Tag": "a", "[Amplitude] Element ID": "go",
+                "[Amplitude] Element Text": "Go",
+            ])).properties["$elements_chain"]
+        }
+        let expected = #"a.btn.primary:attr__class="btn primary"attr__disabled=""attr__id="go"attr_id="go"nth-child="1"nth-of-type="1"text="Go";body:nth-child="2"nth-of-type="1""#
+        #expect(try chain([link, body]) == .string(expected))
+        #expect(try chain([body, link]) == .string(expected))
+    }
+
     @Test("Element Changed without a hierarchy: change, a one-element chain from tag, classes and id")
     func changedFlat() throws {
         let event = try Self.map(Self.row("[Amplitude] Element Changed", [

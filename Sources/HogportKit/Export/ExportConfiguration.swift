@@ -33,6 +33,8 @@ public struct ExportConfiguration: Sendable {
     /// Requests per hour ceiling (PostHog allows 2,400 for queries; some older plans 120). A tenth
     /// of it may be used in a burst, so no sliding hour sees more than 1.1 times this.
     public var requestsPerHour = 2_000.0
+    /// The largest answer read (`--max-response-mib`); a page over it is asked again with fewer rows.
+    public var maximumResponseBytes = 64 * 1024 * 1024
     /// Forget the checkpoint and start over.
     public var restart = false
     public var retryPolicy = RetryPolicy(maxRetries: 8, baseDelay: .milliseconds(500), maxDelay: .seconds(30))

@@ -221,9 +221,12 @@ public final class ExportPipeline: Sendable {
         /// The open file and the uuids of its rows.
         var writer: DayFileWriter?
         var uuids: [(String, Int64)] = []
-        /// Rows per query: `--page-size`, halved for the rest of the run whenever an answer is over
-        /// the transport's size limit (rows with large properties).
+        /// Rows per query: `--page-size`, halved whenever an answer is over the transport's size
+        /// limit (rows with large properties), and doubled back towards it after
+        /// ``pagesBeforeGrowing`` pages that fit.
         lazy var pageSize = configuration.pageSize
+        var pagesSinceShrinking = 0
+        static let pagesBeforeGrowing = 8
 
         mutating func openWriter(day: Int64) throws(ExportError) -> DayFileWriter {
             if let writer, writer.day == day { return writer }
@@ -276,11 +279,20 @@ public final class ExportPipeline: Sendable {
             do {
                 while true {
                     do {
-                        return try await pipeline.client.page(for: query)
+                        let page = try await pipeline.client.page(for: query)
+                        if pageSize < configuration.pageSize {
+                            pagesSinceShrinking += 1
+                            if pagesSinceShrinking >= Self.pagesBeforeGrowing {
+                                pageSize = min(configuration.pageSize, pageSize * 2)
+                                pagesSinceShrinking = 0
+                            }
+                        }
+                        return page
                     } catch where error.kind == .responseTooLarge && query.limit > 1 {
                         pageSize = max(1, query.limit / 2)
+                        pagesSinceShrinking = 0
                         query.limit = pageSize
-                        pipeline.logger.notice("\(error.message); asking for \(pageSize) rows a query from now on")
+                        pipeline.logger.notice("\(error.message); asking for \(pageSize) rows a query for a while")
                     }
                 }
             } catch {

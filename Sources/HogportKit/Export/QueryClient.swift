@@ -126,7 +126,7 @@ public final class QueryClient: Sendable {
                 outcome = .status(answer.status, retryAfter: RetryPolicy.parseRetryAfter(answer.header("Retry-After")))
             } catch let tooLarge as HTTPResponseTooLarge {
                 // Asking again would get the same answer: the caller asks for fewer rows instead.
-                throw ExportError(.responseTooLarge, "the query's answer was larger than \(tooLarge.limit / (1024 * 1024)) MiB")
+                throw ExportError(.responseTooLarge, "the query's answer was too large (\(tooLarge))")
             } catch {
                 outcome = .transportError("\(error)")
             }

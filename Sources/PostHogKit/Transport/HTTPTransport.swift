@@ -26,7 +26,9 @@ public struct HTTPResponseTooLarge: Error, Sendable, CustomStringConvertible {
         self.limit = limit
     }
 
-    public var description: String { "the response is larger than \(limit / (1024 * 1024)) MiB" }
+    public var description: String {
+        limit >= 1024 * 1024 ? "the response is larger than \(limit / (1024 * 1024)) MiB" : "the response is larger than \(limit) bytes"
+    }
 }
 
 /// A response as a transport returns it.
