@@ -42,6 +42,9 @@ struct SinkCommand: AsyncParsableCommand {
     @Option(help: "Share of capture requests whose connection is closed without an answer (0...1).")
     var dropRate = 0.0
 
+    @Option(help: "Event names to refuse: a batch holding one is answered 400, as PostHog answers an invalid event (comma-separated).")
+    var refuseEvents: String?
+
     @Option(help: "Milliseconds to wait before answering each capture request.")
     var latencyMs = 0
 
@@ -84,6 +87,7 @@ struct SinkCommand: AsyncParsableCommand {
         configuration.faults.failCodes = parsedFailCodes ?? [503]
         configuration.faults.retryAfter = retryAfter
         configuration.faults.dropRate = dropRate
+        configuration.faults.refuseEvents = Set((refuseEvents ?? "").split(separator: ",").map { String($0) }.filter { !$0.isEmpty })
         configuration.faults.latencyMilliseconds = latencyMs
         configuration.faults.seed = seed
         let store = try SinkStore(path: db)

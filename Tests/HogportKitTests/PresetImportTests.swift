@@ -64,4 +64,34 @@ struct PresetImportTests {
             }
         }
     }
+
+    @Test("a link alias the server refuses is in the rejects and not remembered: the next file with the pair sends it again")
+    func refusedAliasNotRemembered() async throws {
+        let directory = try TemporaryDirectory(prefix: "preset-refused-link")
+        defer { directory.remove() }
+        func row(_ n: Int) -> String {
+            #"{"event_type":"Song Played","event_time":"2024-07-06 00:0\#(n):00","user_id":"user-1","device_id":"dev-1","uuid":"\#(ImportRows.uuid(n))"}"#
+        }
+        let first = try directory.write("day1.json", row(1) + "\n")
+        let second = try directory.write("day2.json", row(2) + "\n")
+        let pair = DeviceLink.Key(deviceId: "dev-1", userId: "user-1")
+        try await withSink(configure: { $0.faults.refuseEvents = ["$create_alias"] }) { sink in
+            try await withHTTPTransport { transport in
+                let summary = try await job(directory, [first], preset: "amplitude", host: sink.url).run(transport: transport)
+                #expect(summary.counts.sent == 1)
+                #expect(summary.counts.rejected == 1)
+                let rejects = try String(contentsOfFile: directory.file("job.rejects.ndjson"), encoding: .utf8)
+                #expect(rejects.contains("$create_alias") && rejects.contains("RefusedEvent"), "\(rejects)")
+                #expect(try CheckpointStore(path: directory.file("job.db")).linkedPairs().contains(pair) == false)
+            }
+        }
+        try await withSink { sink in
+            try await withHTTPTransport { transport in
+                let summary = try await job(directory, [first, second], preset: "amplitude", host: sink.url).run(transport: transport)
+                #expect(summary.counts.sent == 2, "day 2's event and the alias again")
+                #expect(try sink.router.store.allEvents().map(\.event).sorted() == ["$create_alias", "Song Played"])
+                #expect(try CheckpointStore(path: directory.file("job.db")).linkedPairs().contains(pair))
+            }
+        }
+    }
 }

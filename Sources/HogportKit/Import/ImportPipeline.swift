@@ -251,6 +251,17 @@ public final class ImportPipeline: Sendable {
             try await withThrowingTaskGroup(of: BatchOutcome.self) { group in
                 var inFlight = 0
 
+                /// A `--link-devices` alias the server refused is neither remembered in the
+                /// checkpoint nor by the mapper, so a later row with the pair sends it again.
+                func forgetRefusedLink(uuid: String) {
+                    for index in pendingLinks.indices {
+                        guard let link = pendingLinks[index].links.first(where: { DeviceLinker.aliasUUID(for: $0) == uuid }) else { continue }
+                        pendingLinks[index].links.removeAll { $0.key == link.key }
+                        mapper.forgetLinks([link])
+                        return
+                    }
+                }
+
                 func handle(_ outcome: BatchOutcome) throws {
                     inFlight -= 1
                     let backPressure = (outcome.report?.retries ?? 0) > 0 || outcome.error != nil
@@ -283,6 +294,7 @@ public final class ImportPipeline: Sendable {
                         }
                         delta.rejected += 1
                         rejectedThisRun += 1
+                        forgetRefusedLink(uuid: rejected.event.uuid)
                         // Attribute the rejection to a kind for the counts: take it from the first
                         // kind with events left (exact per-event kinds are not kept per batch).
                         if let kind = kinds.first(where: { $0.value > 0 })?.key { kinds[kind]! -= 1 }

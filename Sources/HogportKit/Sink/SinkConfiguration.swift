@@ -37,6 +37,9 @@ public struct SinkFaults: Sendable, Equatable {
     public var dropRate: Double = 0
     /// Delay before answering each capture request.
     public var latencyMilliseconds = 0
+    /// Event names answered with 400 (the whole batch, as PostHog refuses a batch holding an
+    /// invalid event): a sender that isolates bad events rejects exactly these.
+    public var refuseEvents: Set<String> = []
     /// Seed for the fault dice, so a test run is repeatable.
     public var seed: UInt64 = 0x5eed
 

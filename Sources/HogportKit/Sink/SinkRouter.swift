@@ -126,6 +126,10 @@ public final class SinkRouter: Sendable {
             }
         }
         let rows = batch.rows
+        let refused = configuration.faults.refuseEvents
+        if !refused.isEmpty, let index = rows.firstIndex(where: { refused.contains($0.event) }) {
+            return .text(400, "RefusedEvent: event \(index) ('\(rows[index].event)') is refused by --refuse-events")
+        }
         do {
             try store.insert(rows)
         } catch {

@@ -38,6 +38,11 @@ public struct DeviceLinker: Sendable {
         for link in links { known.remove(link.key) }
     }
 
+    /// The uuid of a link's `$create_alias`: from the pair alone.
+    public static func aliasUUID(for link: DeviceLink) -> String {
+        SourceID.uuid("link", link.deviceId, link.userId)
+    }
+
     /// The `$create_alias` row of one link: the user's distinct id, the device id as the alias,
     /// and a uuid derived from the pair alone, so a repeated alias collapses in PostHog.
     public static func aliasRow(for link: DeviceLink) -> [String: JSONValue] {
@@ -47,7 +52,7 @@ public struct DeviceLinker: Sendable {
             "distinct_id": .string(link.userId),
             "alias": .string(link.deviceId),
             "timestamp": .string(link.timestamp),
-            "uuid": .string(SourceID.uuid("link", link.deviceId, link.userId)),
+            "uuid": .string(aliasUUID(for: link)),
             "properties": ["hogport_link": "device"],
         ]
     }

@@ -42,6 +42,12 @@ public struct PresetRowMapper: Sendable {
         groups.forget(output.groupsSent)
     }
 
+    /// Forgets links whose `$create_alias` the server refused: the next row with the pair sends
+    /// one again.
+    public mutating func forgetLinks(_ links: [DeviceLink]) {
+        linker.forget(links)
+    }
+
     /// Maps one source row. A row is all or nothing: when any of its rows fails, the error rejects
     /// the whole source row and its links are not remembered.
     public mutating func map(_ row: [String: JSONValue]) throws(MappingError) -> Output {
