@@ -71,15 +71,7 @@ public final class ExportPipeline: Sendable {
         let lock = try Self.lock(c.lockPath)
         defer { close(lock) }
         Self.removeTemporaryFiles(in: c.outputDirectory)
-        let kind: CheckpointKind?
-        do {
-            kind = try CheckpointKind.of(path: c.checkpointPath)
-        } catch {
-            throw ExportError(.usage, "cannot read the checkpoint \(c.checkpointPath): \(error)")
-        }
-        if kind == .import {
-            throw ExportError(.usage, "the checkpoint \(c.checkpointPath) belongs to an import, not an export: use another --checkpoint")
-        }
+        if let refusal = CheckpointKind.refusal(path: c.checkpointPath, for: .export) { throw ExportError(.usage, refusal) }
         let until = c.until ?? Timestamp(microseconds: wallClock().microseconds - c.settleMicros)
         for (name, time) in [("--since", c.since), ("--until", until)] {
             guard let time, !Self.queryableRange.contains(time) else { continue }

@@ -74,15 +74,7 @@ public final class ImportPipeline: Sendable {
         var store: CheckpointStore?
         var progressByFile: [Int: FileProgress] = [:]
         if !config.dryRun {
-            let kind: CheckpointKind?
-            do {
-                kind = try CheckpointKind.of(path: config.checkpointPath)
-            } catch {
-                throw ImportError(.usage, "cannot read the checkpoint \(config.checkpointPath): \(error)")
-            }
-            if kind == .export {
-                throw ImportError(.usage, "the checkpoint \(config.checkpointPath) belongs to an export, not an import: use another --checkpoint")
-            }
+            if let refusal = CheckpointKind.refusal(path: config.checkpointPath, for: .import) { throw ImportError(.usage, refusal) }
             do {
                 let opened = try CheckpointStore(path: config.checkpointPath)
                 let existing = try opened.fingerprint()

@@ -18,4 +18,15 @@ public enum CheckpointKind: String, Sendable {
         if names.contains("job") { return .import }
         return nil
     }
+
+    /// Why the database at `path` cannot hold a job of `kind` (it belongs to the other kind, or
+    /// cannot be read), for a usage error; nil when it can (it is of that kind, new or empty).
+    public static func refusal(path: String, for kind: CheckpointKind) -> String? {
+        do {
+            guard let found = try of(path: path), found != kind else { return nil }
+            return "the checkpoint \(path) belongs to an \(found.rawValue), not an \(kind.rawValue): use another --checkpoint"
+        } catch {
+            return "cannot read the checkpoint \(path): \(error)"
+        }
+    }
 }
