@@ -5,16 +5,10 @@ import Testing
 /// Random PostHog-shaped lines, most plain captures, some with each thing the fast path must
 /// hand to the general path.
 struct CaptureLineGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
+    var random: SplitMix64
+    init(seed: UInt64) { random = SplitMix64(seed: seed) }
 
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    mutating func next() -> UInt64 { random.next() }
     mutating func pick<T>(_ options: [T]) -> T { options[Int(next() % UInt64(options.count))] }
     mutating func chance(_ p: Double) -> Bool { Double(next() % 10_000) / 10_000 < p }
     /// The first option most of the time, else any.
