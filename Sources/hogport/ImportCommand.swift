@@ -237,7 +237,7 @@ struct ImportCommand: AsyncParsableCommand {
 
     static func defaultCheckpoint(inputs: [String], shard: String?) -> String {
         let absolute = inputs.map { $0 == "-" ? "-" : URL(fileURLWithPath: $0).standardizedFileURL.path }.sorted().joined(separator: "\n") + (shard.map { "\n\($0)" } ?? "")
-        let digest = SHA1.hash(Array(absolute.utf8)).prefix(6).map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
+        let digest = SHA1.hex(SHA1.hash(Array(absolute.utf8)).prefix(6))
         return ".hogport/import-\(digest).db"
     }
 }

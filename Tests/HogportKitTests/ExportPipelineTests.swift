@@ -60,7 +60,7 @@ struct ExportPipelineTests {
                 for file in manifest["files"]?.arrayValue ?? [] {
                     let name = try #require(file["name"]?.stringValue)
                     let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: job.outputDirectory + "/" + name)))
-                    let sha1 = SHA1.hash(bytes).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+                    let sha1 = SHA1.hex(SHA1.hash(bytes))
                     #expect(file["sha1"]?.stringValue == sha1)
                     #expect(file["bytes"]?.intValue == Int64(bytes.count))
                     #expect(file["rows"]?.intValue == Int64(try exportedLines(job.outputDirectory + "/" + name).count))

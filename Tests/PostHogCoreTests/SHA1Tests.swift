@@ -19,6 +19,14 @@ struct SHA1Tests {
         #expect(Self.hex(SHA1.hash(Array(input.utf8))) == digest)
     }
 
+    @Test("hex: two lowercase digits a byte, leading zeros kept, prefixes too")
+    func hexText() {
+        #expect(SHA1.hex([0x00, 0x0f, 0xa0, 0xff]) == "000fa0ff")
+        #expect(SHA1.hex([]) == "")
+        #expect(SHA1.hex(SHA1.hash(Array("".utf8))) == "da39a3ee5e6b4b0d3255bfef95601890afd80709")
+        #expect(SHA1.hex(SHA1.hash(Array("abc".utf8)).prefix(6)) == "a9993e364706")
+    }
+
     @Test("a million 'a', in one call and in uneven pieces")
     func millionA() {
         let expected = "34aa973cd4c4daa4f61eeb2bdbad27316534016f"

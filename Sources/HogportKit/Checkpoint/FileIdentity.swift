@@ -32,7 +32,7 @@ public struct FileIdentity: Sendable, Equatable {
             throw InputError(file: path, offset: 0, reason: "no entry '\(name)' in the zip archive \(archive)")
         }
         let digest = SHA1.hash(Array("zip-entry\u{0}\(entry.name)\u{0}\(entry.size)\u{0}\(entry.crc32)".utf8))
-        return FileIdentity(path: path, size: entry.size, modified: entry.modified, headHash: digest.map { String($0, radix: 16).leftPadded(2) }.joined())
+        return FileIdentity(path: path, size: entry.size, modified: entry.modified, headHash: SHA1.hex(digest))
     }
 
     /// How many leading bytes the head hash covers.
@@ -45,7 +45,7 @@ public struct FileIdentity: Sendable, Equatable {
         }
         defer { try? handle.close() }
         let head = (try? handle.read(upToCount: bytes)) ?? Data()
-        return SHA1.hash(Array(head)).map { String($0, radix: 16).leftPadded(2) }.joined()
+        return SHA1.hex(SHA1.hash(Array(head)))
     }
 
     /// How `self` (now) relates to `recorded` (an earlier run's identity of the same path).
@@ -73,6 +73,3 @@ public struct FileIdentity: Sendable, Equatable {
     }
 }
 
-extension String {
-    func leftPadded(_ width: Int) -> String { count >= width ? self : String(repeating: "0", count: width - count) + self }
-}

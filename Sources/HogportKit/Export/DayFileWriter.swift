@@ -115,7 +115,7 @@ public final class DayFileWriter {
             throw ExportError(.outputUnwritable, "cannot rename \(temporaryPath) to \(finalPath): \(message)")
         }
         Self.syncDirectory(directory)
-        let digest = hash.finalize().map { byte in (byte < 16 ? "0" : "") + String(byte, radix: 16) }.joined()
+        let digest = SHA1.hex(hash.finalize())
         return Published(name: name, day: day, part: part, rows: rows, bytes: bytesWritten, sha1: digest, first: first, last: last)
     }
 

@@ -170,7 +170,7 @@ public final class ExportPipeline: Sendable {
             }
             let path = (configuration.outputDirectory as NSString).appendingPathComponent(file.name)
             guard let data = FileManager.default.contents(atPath: path) else { continue }
-            let digest = SHA1.hash(data).map { byte in (byte < 16 ? "0" : "") + String(byte, radix: 16) }.joined()
+            let digest = SHA1.hex(SHA1.hash(data))
             guard digest == file.sha1 else {
                 kept += 1
                 logger.warning("--restart: \(file.name) is not the file the earlier export wrote (its checksum differs); left in place")

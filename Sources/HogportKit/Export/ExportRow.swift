@@ -121,14 +121,9 @@ public struct ExportRow: Sendable, Equatable {
     static func verbatim(_ text: String) -> (bytes: [UInt8], hasElementsChain: Bool)? {
         let bytes = Array(text.utf8)
         guard !bytes.contains(0x0A), !bytes.contains(0x0D) else { return nil }
-        guard let members = bytes.withUnsafeBufferPointer({ try? JSONScanner.members(of: $0) }) else { return nil }
-        if members.count <= 32 {
-            for i in members.indices.dropFirst() {
-                for j in 0..<i where members[j].key == members[i].key { return nil }
-            }
-        } else if Set(members.map(\.key)).count != members.count {
-            return nil
-        }
+        guard let members = bytes.withUnsafeBufferPointer({ try? JSONScanner.members(of: $0) }),
+            Set(members.map(\.key)).count == members.count
+        else { return nil }
         return (bytes, members.contains { $0.key == elementsChainKey })
     }
 

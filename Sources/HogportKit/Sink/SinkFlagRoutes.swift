@@ -41,7 +41,7 @@ public struct SinkFlagRoutes: Sendable {
     }
 
     static func etag(of bytes: [UInt8]) -> String {
-        let digest = SHA1.hash(bytes).prefix(8).map { String($0, radix: 16).leftPadded2 }.joined()
+        let digest = SHA1.hex(SHA1.hash(bytes).prefix(8))
         return "W/\"\(digest)\""
     }
 
@@ -124,6 +124,3 @@ public struct SinkFlagRoutes: Sendable {
     }
 }
 
-extension String {
-    var leftPadded2: String { count >= 2 ? self : "0" + self }
-}

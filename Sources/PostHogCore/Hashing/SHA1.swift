@@ -78,6 +78,18 @@ public struct SHA1: Sendable {
         return digest
     }
 
+    /// `digest` (or a prefix of it) as lowercase hex, two digits a byte: how files, ETags and
+    /// checkpoint names show a digest.
+    public static func hex(_ digest: some Sequence<UInt8>) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        for byte in digest {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
     /// The 20-byte SHA-1 digest of `bytes`.
     public static func hash(_ bytes: some Sequence<UInt8>) -> [UInt8] {
         var sha = SHA1()
