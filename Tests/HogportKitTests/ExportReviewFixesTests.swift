@@ -99,7 +99,8 @@ struct ExportReviewFixesTests {
             // A temporary file of the running export must survive the refused run.
             let temporary = job.outputDirectory + "/.events-2024-03-01.ndjson.tmp"
             try Data("running".utf8).write(to: URL(fileURLWithPath: temporary))
-            let fd = open(job.configuration.lockPath, O_RDWR | O_CREAT, 0o644)
+            // O_CLOEXEC: a process another test spawns meanwhile must not inherit (and keep) the lock.
+            let fd = open(job.configuration.lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
             #expect(fd >= 0)
             #expect(flock(fd, LOCK_EX | LOCK_NB) == 0)
             let server = FakeQueryServer(rows: [.init("u-1", Self.t0)])

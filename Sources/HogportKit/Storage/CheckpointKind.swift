@@ -7,11 +7,11 @@ public enum CheckpointKind: String, Sendable {
     case export
 
     /// The kind of the database at `path`; nil when there is no file there or it holds neither
-    /// job (a new or empty database). Opens the file read-only; a file that cannot be read (not
-    /// a database, locked) is an error, not "neither".
+    /// job (a new or empty database). Only reads it; a file that cannot be read (not a
+    /// database, locked) is an error, not "neither".
     public static func of(path: String) throws(SQLiteError) -> CheckpointKind? {
         guard FileManager.default.fileExists(atPath: path) else { return nil }
-        let db = try SQLiteConnection(path: path, readOnly: true)
+        let db = try SQLiteConnection(path: path, existingOnly: true)
         let rows = try db.query("SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('job', 'export_job')")
         let names = Set(rows.compactMap { $0.first?.string })
         if names.contains("export_job") { return .export }

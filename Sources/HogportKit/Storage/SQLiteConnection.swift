@@ -12,11 +12,13 @@ public final class SQLiteConnection {
     private var statements: [String: SQLiteStatement] = [:]
     public let path: String
 
-    /// Opens (creating if needed) the database at `path`; with `readOnly`, opens an existing one
-    /// without changing it.
-    public init(path: String, readOnly: Bool = false) throws(SQLiteError) {
+    /// Opens (creating if needed) the database at `path`; with `existingOnly`, opens an existing
+    /// one as it is (no file created, journal mode left alone), for looking at it. Read-write
+    /// even then: a read-only connection cannot recover a WAL index another connection left
+    /// behind, and waits out the busy timeout instead.
+    public init(path: String, existingOnly: Bool = false) throws(SQLiteError) {
         var db: OpaquePointer?
-        let flags = (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX
+        let flags = SQLITE_OPEN_READWRITE | (existingOnly ? 0 : SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX
         let rc = sqlite3_open_v2(path, &db, flags, nil)
         guard rc == SQLITE_OK, let db else {
             let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
@@ -26,7 +28,7 @@ public final class SQLiteConnection {
         handle = db
         self.path = path
         sqlite3_busy_timeout(db, 5000)
-        if readOnly { return }
+        if existingOnly { return }
         try execute("PRAGMA journal_mode=WAL")
         try execute("PRAGMA synchronous=NORMAL")
     }
