@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 events=${BENCH_EVENTS:-1000000}
 py_events=${BENCH_PYTHON_EVENTS:-200000}
-shared=${HOGPORT_SHARED_DIR:-../shared}
+vectors=Tests/Fixtures/flags
 out=$(mktemp -d "${TMPDIR:-/tmp}/hogport-bench.XXXXXX")
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$out"' EXIT
 
@@ -39,9 +39,9 @@ echo "== hot path (one core): parse, encode, gzip"
 "$bench" core
 
 echo "== flags: local evaluation of the public vector set"
-"$bench" flags --vectors "$shared/vectors/flags/public" | tee "$out/flags-swift.json"
-start_sink flags --personal-api-key phx_bench --flags "$shared/vectors/flags/public/definitions.json"
-python3 scripts/bench_flags.py --host "$url" --cases "$shared/vectors/flags/public/cases.jsonl" --api-key phc_bench --secret phx_bench | tee "$out/flags-python.json"
+"$bench" flags --vectors "$vectors/public" | tee "$out/flags-swift.json"
+start_sink flags --personal-api-key phx_bench --flags "$vectors/public/definitions.json"
+python3 scripts/bench_flags.py --host "$url" --cases "$vectors/public/cases.jsonl" --api-key phc_bench --secret phx_bench | tee "$out/flags-python.json"
 python3 - "$out/flags-swift.json" "$out/flags-python.json" <<'PY'
 import json, sys
 s, p = (json.load(open(f)) for f in sys.argv[1:3])

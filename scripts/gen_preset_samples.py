@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Generates the preset samples under samples/presets/ from the vendor samples in
-../shared/formats (or $HOGPORT_SHARED_DIR/formats), adding a few rows that exercise more of each
+Tests/Fixtures/formats, adding a few rows that exercise more of each
 preset's rules. Stable output: fixed zip times, gzip mtime 0.
 
 samples/presets/amplitude-export.zip         Export API zip: a stored and a deflated .json.gz entry, a directory
@@ -14,8 +14,7 @@ These files are not in samples/ itself: `make demo` imports samples/* (PostHog-s
 import gzip, io, json, os, sys, zipfile
 
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-shared = os.environ.get("HOGPORT_SHARED_DIR") or os.path.join(os.path.dirname(root), "shared")
-formats = os.path.join(shared, "formats")
+formats = os.path.join(root, "Tests", "Fixtures", "formats")
 out = os.path.join(root, "samples", "presets")
 os.makedirs(out, exist_ok=True)
 

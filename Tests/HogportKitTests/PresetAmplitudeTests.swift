@@ -4,13 +4,13 @@ import PostHogKit
 import Testing
 import TestSupport
 
-/// The amplitude preset on the Export API zip (../shared/formats and samples/presets).
+/// The amplitude preset on the Export API zip (Tests/Fixtures/formats and samples/presets).
 @Suite("Preset: amplitude")
 struct PresetAmplitudeTests {
     static let device = "C8F9E604-F01A-4BD9-95C6-8E5357DF265D"
 
     func sharedMessages(linkDevices: Bool = true) throws -> [ImportMessage] {
-        try PresetSamples.messages([PresetSamples.shared("amplitude-export.zip")], preset: "amplitude", linkDevices: linkDevices)
+        try PresetSamples.messages([PresetSamples.vendor("amplitude-export.zip")], preset: "amplitude", linkDevices: linkDevices)
     }
 
     @Test("the shared export: page view, identify (with its device link), order with group identify")

@@ -4,20 +4,20 @@ import PostHogKit
 import Testing
 import TestSupport
 
-/// The mixpanel preset on raw export lines (../shared/formats and samples/presets).
+/// The mixpanel preset on raw export lines (Tests/Fixtures/formats and samples/presets).
 @Suite("Preset: mixpanel")
 struct PresetMixpanelTests {
     static let device = "7c1f0e2a-93b4-4c2d-a1e5-0f6b8d9c3a21"
 
     @Test("the shared export: page view, identify, the Purchase's device link, then the Purchase")
     func sharedExport() throws {
-        let m = try PresetSamples.messages([PresetSamples.shared("mixpanel-export.jsonl")], preset: "mixpanel")
+        let m = try PresetSamples.messages([PresetSamples.vendor("mixpanel-export.jsonl")], preset: "mixpanel")
         #expect(m.map(\.event.event) == ["$pageview", "$identify", "$create_alias", "Purchase"])
     }
 
     @Test("$device: ids fall back to $device_id; bookkeeping dropped; geo renamed; time in seconds")
     func pageView() throws {
-        let page = try #require(PresetSamples.messages([PresetSamples.shared("mixpanel-export.jsonl")], preset: "mixpanel").first).event
+        let page = try #require(PresetSamples.messages([PresetSamples.vendor("mixpanel-export.jsonl")], preset: "mixpanel").first).event
         #expect(page.distinctId == Self.device)
         #expect(page.timestamp == .utc(2024, 7, 6, 0, 0, 1))
         let p = page.properties
@@ -34,7 +34,7 @@ struct PresetMixpanelTests {
 
     @Test("$identify: $anon_id becomes $anon_distinct_id; a UUID $insert_id is the uuid")
     func identify() throws {
-        let m = try PresetSamples.messages([PresetSamples.shared("mixpanel-export.jsonl")], preset: "mixpanel")
+        let m = try PresetSamples.messages([PresetSamples.vendor("mixpanel-export.jsonl")], preset: "mixpanel")
         let identify = m[1]
         #expect(identify.kind == .identify)
         #expect(identify.event.distinctId == "user_42")

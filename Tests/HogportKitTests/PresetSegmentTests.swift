@@ -4,7 +4,7 @@ import PostHogKit
 import Testing
 import TestSupport
 
-/// The segment preset on archived calls (../shared/formats and samples/presets).
+/// The segment preset on archived calls (Tests/Fixtures/formats and samples/presets).
 @Suite("Preset: segment")
 struct PresetSegmentTests {
     static let anonymous = "507f191e810c19729de860ea"
@@ -16,7 +16,7 @@ struct PresetSegmentTests {
 
     @Test("the shared archive: identify (after its device link), track, alias")
     func sharedArchive() throws {
-        let m = try PresetSamples.messages([PresetSamples.shared("segment-archive.ndjson.gz")], preset: "segment")
+        let m = try PresetSamples.messages([PresetSamples.vendor("segment-archive.ndjson.gz")], preset: "segment")
         #expect(m.map(\.event.event) == ["$create_alias", "$identify", "Item Purchased", "$create_alias"])
         #expect(m.map(\.kind) == [.alias, .identify, .capture, .alias])
     }

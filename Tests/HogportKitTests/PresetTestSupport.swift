@@ -12,9 +12,9 @@ enum PresetSamples {
             .appendingPathComponent("samples/presets").appendingPathComponent(name).path
     }
 
-    /// `<shared>/formats/<name>`: the vendor samples the presets are built to.
-    static func shared(_ name: String) -> String {
-        FlagVectors.sharedDirectory.appendingPathComponent("formats").appendingPathComponent(name).path
+    /// `Tests/Fixtures/formats/<name>`: the vendor samples the presets are built to.
+    static func vendor(_ name: String) -> String {
+        FlagVectors.fixturesDirectory.appendingPathComponent("formats").appendingPathComponent(name).path
     }
 
     /// One source row's outcome.

@@ -60,7 +60,7 @@ struct PresetZipTests {
 
     @Test("the shared Amplitude export: two gzipped entries, expanded sorted as ARCHIVE.zip!/entry, read through gzip")
     func sharedExport() throws {
-        let zip = PresetSamples.shared("amplitude-export.zip")
+        let zip = PresetSamples.vendor("amplitude-export.zip")
         let archive = try ZipArchive(path: zip)
         #expect(archive.entries.map(\.name) == ["187520/187520_2024-07-06_0#0.json.gz", "187520/187520_2024-07-06_0#1.json.gz"])
         let paths = try InputExpander.expand([zip])

@@ -2,7 +2,7 @@ import Foundation
 import PostHogCore
 import Testing
 
-/// Runs every case of the shared conformance vectors (produced by posthog-python 7.91.1) and
+/// Runs every case of the conformance vectors (produced by posthog-python 7.91.1) and
 /// compares value, inconclusive-or-not, reason and decoded payload.
 @Suite("Flag conformance vectors")
 struct FlagConformanceTests {
@@ -80,21 +80,12 @@ struct FlagConformanceTests {
     }
 }
 
-/// Loads the shared conformance vectors (`<repo>/../shared/vectors/flags`, or `$HOGPORT_SHARED_DIR`).
+/// Loads the conformance vectors computed by posthog-python (`<repo>/Tests/Fixtures/flags`).
 enum FlagVectors {
-    /// The `shared` directory next to the repository.
-    static var sharedDirectory: URL {
-        if let override = ProcessInfo.processInfo.environment["HOGPORT_SHARED_DIR"], !override.isEmpty {
-            return URL(fileURLWithPath: override, isDirectory: true)
-        }
-        // <repo>/Tests/PostHogCoreTests/FlagVectors.swift → <repo>/../shared
-        let repository = URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        return repository.deletingLastPathComponent().appendingPathComponent("shared", isDirectory: true)
-    }
-
     static func directory(_ set: String) -> URL {
-        sharedDirectory.appendingPathComponent("vectors/flags/\(set)", isDirectory: true)
+        // <repo>/Tests/PostHogCoreTests/FlagConformanceTests.swift -> <repo>/Tests/Fixtures/flags/<set>
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/flags/\(set)", isDirectory: true)
     }
 
     static func definitions(_ set: String) throws -> FlagDefinitions {

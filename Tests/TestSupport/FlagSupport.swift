@@ -73,28 +73,25 @@ public struct FlagVectorCase: Sendable {
     }
 }
 
-/// The shared conformance vectors (`<repo>/../shared/vectors/flags`, or `$HOGPORT_SHARED_DIR/vectors/flags`).
+/// The flag conformance vectors computed by posthog-python (`<repo>/Tests/Fixtures/flags`).
 public enum FlagVectors {
-    /// The shared directory: `$HOGPORT_SHARED_DIR` when set, else `<repo>/../shared`.
-    public static var sharedDirectory: URL {
-        if let env = ProcessInfo.processInfo.environment["HOGPORT_SHARED_DIR"], !env.isEmpty {
-            return URL(fileURLWithPath: env, isDirectory: true)
-        }
-        // <repo>/Tests/TestSupport/FlagSupport.swift -> <repo>/../shared
-        let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        return repo.deletingLastPathComponent().appendingPathComponent("shared", isDirectory: true)
+    /// `<repo>/Tests/Fixtures`: every file the tests read that the repository does not generate.
+    public static var fixturesDirectory: URL {
+        // <repo>/Tests/TestSupport/FlagSupport.swift -> <repo>/Tests/Fixtures
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures", isDirectory: true)
     }
 
-    /// `vectors/flags/<set>/<file>`.
+    /// `Fixtures/flags/<set>/<file>`.
     public static func url(_ set: String, _ file: String) -> URL {
-        sharedDirectory.appendingPathComponent("vectors/flags").appendingPathComponent(set).appendingPathComponent(file)
+        fixturesDirectory.appendingPathComponent("flags").appendingPathComponent(set).appendingPathComponent(file)
     }
 
     /// The raw bytes of `<set>/definitions.json`.
     public static func definitionsBytes(_ set: String = "public") throws -> [UInt8] {
         let path = url(set, "definitions.json").path
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw FlagTestError("cannot read \(path) (set HOGPORT_SHARED_DIR?)")
+            throw FlagTestError("cannot read \(path)")
         }
         return Array(data)
     }
@@ -108,7 +105,7 @@ public enum FlagVectors {
     public static func cases(_ set: String = "public") throws -> [FlagVectorCase] {
         let path = url(set, "cases.jsonl").path
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw FlagTestError("cannot read \(path) (set HOGPORT_SHARED_DIR?)")
+            throw FlagTestError("cannot read \(path)")
         }
         var out: [FlagVectorCase] = []
         for line in Array(data).split(separator: UInt8(ascii: "\n")) where !line.isEmpty {
