@@ -1,4 +1,4 @@
-public import PostHogKit
+import PostHogKit
 
 /// The tool's name and version.
 public enum HogportInfo {

@@ -24,6 +24,11 @@ struct ExportCommand: AsyncParsableCommand {
             The personal API key (Query Read scope) comes from POSTHOG_PERSONAL_API_KEY and is never \
             printed. The files re-import with `hogport import --preset posthog OUT`. See docs/export.md.
 
+            Examples:
+              hogport export --project-id 12345 --since 2024-01-01 --out exports/ --gzip
+              hogport export --project-id 12345 --out exports/ --lookback 24     # nightly, from cron
+              hogport import --preset posthog exports/                         # into another project
+
             Exit codes: 0 done, 2 usage (or a query the server refused), 3 authentication, 4 the \
             server kept failing (what was published is saved; run again), 5 output or checkpoint \
             unwritable, 130 interrupted (what was read is published; run again).
@@ -146,24 +151,9 @@ struct ExportCommand: AsyncParsableCommand {
         let transport = AsyncHTTPClientTransport(maximumConnections: 1, maximumResponseBytes: configuration.maximumResponseBytes)
         let pipeline = ExportPipeline(configuration: configuration, transport: transport, logger: logger)
         let reporter = ExportProgressReporter(mode: progress, logFormat: logFormat)
-        let work = Task { () async throws(ExportError) -> ExportSummary in try await pipeline.run() }
-        let signals = Task {
-            let signal = await SignalWaiter.wait()
-            if !Task.isCancelled {
-                FileHandle.standardError.write(Data("\nhogport: signal \(signal): stopping after the current page; what was read is published and saved (a second signal quits at once; the checkpoint stays consistent)\n".utf8))
-                pipeline.requestStop()
-            }
-        }
-        let ticker = Task {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: reporter.interval)
-                if Task.isCancelled { break }
-                reporter.report(pipeline.progress)
-            }
-        }
-        let result = await work.result
-        ticker.cancel()
-        signals.cancel()
+        let result = await CommandHarness.run(
+            stopNotice: "stopping after the current page; what was read is published and saved", requestStop: { pipeline.requestStop() },
+            interval: reporter.interval, tick: { reporter.report(pipeline.progress) }, work: { try await pipeline.run() })
         reporter.finish(pipeline.progress)
         await transport.shutdown()
 

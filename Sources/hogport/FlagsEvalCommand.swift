@@ -13,6 +13,10 @@ struct FlagsEvalCommand: AsyncParsableCommand {
             {"distinct_id", "flags": {key: true|false|"variant"}, "payloads": {key: json}, \
             "inconclusive": {key: reason}}. Without --input, evaluates the one subject given by \
             --distinct-id and the property options. Never contacts PostHog.
+
+            Examples:
+              hogport flags eval --snapshot flags/ --input users.jsonl > answers.jsonl
+              hogport flags eval --definitions definitions.json --distinct-id user-1
             """
     )
 

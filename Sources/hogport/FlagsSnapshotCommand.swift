@@ -13,6 +13,10 @@ struct FlagsSnapshotCommand: AsyncParsableCommand {
             DIR/cohorts.json, DIR/group_type_mapping.json and DIR/definitions.json; unchanged files \
             are left alone and flags deleted upstream lose their file, so the directory can live in git.
 
+            Examples:
+              hogport flags snapshot --out flags/
+              hogport flags snapshot --out flags/ --exit-code && echo unchanged
+
             Exit codes: 0 done (with --exit-code: nothing changed), 1 something changed (--exit-code \
             only), 2 usage, 3 key refused, 4 server failing or quota limited.
             """

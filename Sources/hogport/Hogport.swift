@@ -18,24 +18,43 @@ struct Hogport: AsyncParsableCommand {
 
     /// Runs the command, mapping failures to hogport's exit codes: usage errors exit 2 (not
     /// ArgumentParser's 64), and ``CommandFailure`` exits with its own code after one stderr line.
+    /// The usage text follows only errors in the arguments themselves, never a failure at run time.
     static func main() async {
+        var command: any ParsableCommand
         do {
-            var command = try parseAsRoot()
+            command = try parseAsRoot()
+        } catch {
+            exitForParsing(error)
+        }
+        do {
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
                 try command.run()
             }
         } catch let failure as CommandFailure {
-            FileHandle.standardError.write(Data("hogport: \(failure.message)\n".utf8))
-            Foundation.exit(failure.code)
+            fail(failure.message, code: failure.code)
+        } catch let error as ValidationError {
+            fail(error.message, code: ExitCodes.usage)
+        } catch let error as ExitCode {
+            Foundation.exit(error.rawValue)
         } catch {
             let code = exitCode(for: error)
-            if code == .validationFailure {
-                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
-                Foundation.exit(ExitCodes.usage)
-            }
-            exit(withError: error)
+            if code == .success || error is CleanExit { exit(withError: error) }
+            fail("\(error)", code: code == .validationFailure ? ExitCodes.usage : ExitStatus.findings.rawValue)
         }
+    }
+
+    private static func exitForParsing(_ error: any Error) -> Never {
+        if exitCode(for: error) == .validationFailure {
+            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+            Foundation.exit(ExitCodes.usage)
+        }
+        exit(withError: error)
+    }
+
+    private static func fail(_ message: String, code: Int32) -> Never {
+        FileHandle.standardError.write(Data("hogport: \(message)\n".utf8))
+        Foundation.exit(code)
     }
 }

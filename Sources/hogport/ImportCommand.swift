@@ -18,8 +18,19 @@ struct ImportCommand: AsyncParsableCommand {
             visible to other users). With no host at all, events go to a local sink database \
             (.hogport/sink.db) so you can try an import without a PostHog account.
 
-            Exit codes: 0 all delivered, 1 finished with rejected rows, 2 usage, 3 authentication, \
-            4 server kept failing (checkpoint saved), 5 unreadable input, 130 interrupted (saved).
+            Before anything is sent: a compressed file is checked end to end (a damaged one \
+            sends nothing and is named with the byte offset); rows with invalid UTF-8, blank or \
+            placeholder distinct ids (null, undefined, ...) or times more than a day ahead are \
+            rejected. Events without $ip get $geoip_disable, so PostHog does not place them \
+            where this machine is. One run at a time per checkpoint; a checkpoint remembers its \
+            destination and refuses another.
+
+            Examples:
+              hogport import events/*.ndjson.gz                  # run it again after a crash: it resumes
+              hogport import --dry-run --limit 20 export.csv     # see what rows become, send nothing
+              hogport import --preset amplitude export.zip --rate 1000
+
+            \(ExitStatus.helpLine)
             """
     )
 
@@ -47,41 +58,58 @@ struct ImportCommand: AsyncParsableCommand {
     @Option(help: "Input format: auto, ndjson or csv.")
     var format: InputFormat = .auto
 
+    @Option(help: "Text encoding of the input: utf8 (invalid bytes reject the row) or latin1 (ISO-8859-1 with Windows-1252's extras, transcoded).")
+    var encoding: TextEncoding = .utf8
+
+    @Flag(help: "Do not check compressed files end to end before sending their rows (rows before a damaged spot are then sent).")
+    var noVerify = false
+
+    @Option(parsing: .unconditional, help: "Reject events timed more than this many hours after the run's start (PostHog would record them as arriving now).")
+    var maxFuture = 24.0
+
+    @Flag(help: "Send rows whose distinct id is a placeholder word (null, undefined, anonymous, 0, ...); they would merge into one person.")
+    var allowPlaceholderIds = false
+
+    @Flag(inversion: .prefixedNo, help: "Add $geoip_disable to events without $ip (else PostHog locates them where this machine is).")
+    var geoipDisable = true
+
+    @Option(parsing: .unconditional, help: "Mapping workers (parse, map, encode in parallel); default one per core.")
+    var workers: Int?
+
+    @Option(parsing: .unconditional, help: "Day batches kept open at once, so input not sorted by time still sends full batches.")
+    var maxOpenDays = 32
+
     @Option(help: "The checkpoint database (default: .hogport/import-<id>.db for these inputs).")
     var checkpoint: String?
 
     @Option(help: "Where rejected rows go (default: next to the checkpoint, .rejects.ndjson).")
     var rejects: String?
 
-    @Option(help: "Events per batch (at most 5 MiB per batch either way).")
+    @Option(parsing: .unconditional, help: "Events per batch (at most 5 MiB per batch either way).")
     var batchSize = 1000
 
-    @Option(help: "The most requests in flight; an adaptive controller works below it.")
-    var concurrency = 4
+    @Option(parsing: .unconditional, help: "The most requests in flight; an adaptive controller works below it.")
+    var concurrency = 8
 
-    @Option(help: "Events per second ceiling (0 = unlimited). PostHog asks for a few thousand at most.")
+    @Option(parsing: .unconditional, help: "Events per second ceiling (0 = unlimited). PostHog asks for a few thousand at most.")
     var rate = 2000.0
 
     @Flag(help: "Do not mark batches as historical_migration.")
     var noHistorical = false
 
     @Option(help: "Request compression: auto (gzip, except to a loopback host such as the local sink), gzip or none.")
-    var compression: Compression = .auto
-
-    enum Compression: String, ExpressibleByArgument, CaseIterable {
-        case auto, gzip, none
-    }
+    var compression: ImportConfiguration.Compression = .auto
 
     @Flag(help: "Map and validate without sending; print the first messages.")
     var dryRun = false
 
-    @Option(help: "Stop after this many rows.")
+    @Option(parsing: .unconditional, help: "Stop after this many rows.")
     var limit: Int?
 
     @Flag(help: "Stop at the first rejected row.")
     var strict = false
 
-    @Option(help: "Stop once more than this many rows are rejected.")
+    @Option(parsing: .unconditional, help: "Stop once more than this many rows are rejected.")
     var maxRejects: Int?
 
     @Flag(help: "Forget the checkpoint's progress and start over.")
@@ -102,7 +130,10 @@ struct ImportCommand: AsyncParsableCommand {
     func validate() throws {
         guard batchSize >= 1 && batchSize <= 10_000 else { throw ValidationError("--batch-size must be between 1 and 10000") }
         guard concurrency >= 1 && concurrency <= 64 else { throw ValidationError("--concurrency must be between 1 and 64") }
-        guard rate >= 0 else { throw ValidationError("--rate must be 0 (unlimited) or more") }
+        guard rate >= 0 else { throw ValidationError("--rate must be 0 (unlimited) or more events per second") }
+        if let workers, workers < 1 || workers > 256 { throw ValidationError("--workers must be between 1 and 256") }
+        guard maxOpenDays >= 1 && maxOpenDays <= 1000 else { throw ValidationError("--max-open-days must be between 1 and 1000") }
+        guard maxFuture >= 0 else { throw ValidationError("--max-future must be 0 or more hours") }
         if let shard { _ = try Self.parseShard(shard) }
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
         if let maxRejects, maxRejects < 0 { throw ValidationError("--max-rejects must be 0 or more") }
@@ -137,14 +168,7 @@ struct ImportCommand: AsyncParsableCommand {
         return (i, n)
     }
 
-    /// Whether `url` names this machine: compressing for it costs both ends CPU and saves nothing.
-    static func isLoopback(_ url: String) -> Bool {
-        guard let host = URLComponents(string: url)?.host?.lowercased() else { return false }
-        return host == "localhost" || host.hasPrefix("127.") || host == "::1" || host == "[::1]"
-    }
-
     func run() async throws {
-        let env = ProcessInfo.processInfo.environment
         let logger = CLILogging.logger(label: "hogport.import", format: logFormat)
         let inputs: [String]
         do {
@@ -152,37 +176,81 @@ struct ImportCommand: AsyncParsableCommand {
         } catch {
             throw CommandFailure(message: error.message, code: error.exitCode)
         }
-        let chosenPreset = try loadPreset()
-        let importMapping = chosenPreset.mapping
-        let shardValue = try shard.map(Self.parseShard)
-        let checkpointPath = checkpoint ?? Self.defaultCheckpoint(inputs: inputs, shard: shard)
-        let rejectsPath = rejects ?? (checkpointPath.hasSuffix(".db") ? String(checkpointPath.dropLast(3)) : checkpointPath) + ".rejects.ndjson"
+        let embeddedSink = try await startLocalSinkIfNeeded(logger: logger)
+        var configuration = try makeConfiguration(inputs: inputs, localSink: embeddedSink)
+        if let summaryJson { try Self.checkWritable(summaryJson) }
+        configuration.isLocalSink = embeddedSink != nil
 
-        var embeddedSink: SinkServer?
-        var resolvedHost = host ?? env["POSTHOG_HOST"]
+        let transport = AsyncHTTPClientTransport(maximumConnections: concurrency)
+        let pipeline = ImportPipeline(configuration: configuration, transport: dryRun ? nil : transport, logger: logger)
+        let reporter = ProgressReporter(mode: progress, logFormat: logFormat)
+        let result = await CommandHarness.run(
+            stopNotice: "stopping: requests in flight get 2 s, then the acknowledged rows are saved", requestStop: { pipeline.requestStop() },
+            interval: reporter.interval, tick: { reporter.report(pipeline.progress) }, work: { try await pipeline.run() })
+        reporter.finish(pipeline.progress)
+        await transport.shutdown()
+        if let embeddedSink { try? await embeddedSink.stop() }
+        try finish(result, checkpoint: configuration.checkpointPath)
+    }
+
+    /// Prints the summary and turns the outcome into the exit code.
+    private func finish(_ result: Result<ImportSummary, any Error>, checkpoint: String) throws {
+        switch result {
+        case .success(let summary):
+            try report(summary)
+            if summary.stopReason != nil || summary.counts.rejected > 0 { throw ExitCode(ExitCodes.finishedWithFindings) }
+        case .failure(let error as ImportError):
+            if let summary = error.summary { try report(summary) }
+            let resumable = error.kind == .serverFailing || error.kind == .interrupted
+            throw CommandFailure(message: CLILogging.redact(error.message + (resumable ? " (progress saved in \(checkpoint); run the same command to resume)" : "")), code: error.exitCode)
+        case .failure(let error):
+            throw error
+        }
+    }
+
+    private func report(_ summary: ImportSummary) throws {
+        SummaryPrinter.print(summary, format: logFormat)
+        if let summaryJson { try AtomicFile.write(JSONWriter.pretty(summary.json), to: summaryJson) }
+    }
+
+    /// With no host at all (and not a dry run), a local sink to import into.
+    private func startLocalSinkIfNeeded(logger: Logger) async throws -> SinkServer? {
+        let env = ProcessInfo.processInfo.environment
+        guard !dryRun, ImportConfiguration.resolveHost(option: host, environment: env) == .localSink else { return nil }
+        let sinkPath = ".hogport/sink.db"
+        try FileManager.default.createDirectory(atPath: ".hogport", withIntermediateDirectories: true)
+        let sinkKey = apiKey ?? env["POSTHOG_API_KEY"] ?? "phc_local_sink"
+        let sink = try await SinkServer.start(SinkConfiguration(databasePath: sinkPath, apiKey: sinkKey))
+        logger.warning("no --host or POSTHOG_HOST: importing into the LOCAL SINK \(sinkPath), not PostHog (see it with: hogport sink --db \(sinkPath) --report)")
+        return sink
+    }
+
+    /// The job, from the options and the environment.
+    private func makeConfiguration(inputs: [String], localSink: SinkServer?) throws -> ImportConfiguration {
+        let env = ProcessInfo.processInfo.environment
+        var resolvedHost: String
         var key = apiKey ?? env["POSTHOG_API_KEY"]
-        if resolvedHost == nil && !dryRun {
-            let sinkPath = ".hogport/sink.db"
-            try FileManager.default.createDirectory(atPath: ".hogport", withIntermediateDirectories: true)
-            let sinkKey = key ?? "phc_local_sink"
-            embeddedSink = try await SinkServer.start(SinkConfiguration(databasePath: sinkPath, apiKey: sinkKey))
-            resolvedHost = embeddedSink?.url
-            key = sinkKey
-            logger.notice("no --host or POSTHOG_HOST: importing into the local sink \(sinkPath) (see it with: hogport sink --db \(sinkPath) --report)")
+        if let localSink {
+            resolvedHost = localSink.url
+            key = key ?? "phc_local_sink"
+        } else if case .host(let chosen) = ImportConfiguration.resolveHost(option: host, environment: env) {
+            resolvedHost = chosen
+        } else {
+            resolvedHost = "http://dry-run.invalid"
         }
-        if dryRun {
-            resolvedHost = resolvedHost ?? "http://dry-run.invalid"
-            key = key ?? "phc_dry_run"
-        }
-        guard let resolvedHost else { throw ValidationError("no host: set POSTHOG_HOST or pass --host") }
+        if dryRun { key = key ?? "phc_dry_run" }
         guard let key, !key.isEmpty else { throw ValidationError("no project API key: set POSTHOG_API_KEY (or pass --api-key)") }
-        guard resolvedHost.hasPrefix("http://") || resolvedHost.hasPrefix("https://") else {
-            throw ValidationError("--host must start with http:// or https:// (got \(resolvedHost))")
-        }
-
+        if let problem = ImportConfiguration.hostProblem(resolvedHost) { throw ValidationError(problem) }
+        CLILogging.registerSecret(key)
+        let chosenPreset = try loadPreset()
+        let shardValue = try shard.map(Self.parseShard)
+        let destination = localSink != nil ? ImportDestination.localSink(apiKey: key) : ImportDestination(host: resolvedHost, apiKey: key)
+        let checkpointPath = checkpoint ?? ImportConfiguration.defaultCheckpointPath(inputs: inputs, shard: shardValue, destination: destination)
+        let rejectsPath = rejects ?? ImportConfiguration.defaultRejectsPath(checkpoint: checkpointPath)
         var configuration = ImportConfiguration(inputs: inputs, host: resolvedHost, apiKey: key, checkpointPath: checkpointPath, rejectsPath: rejectsPath)
         configuration.format = format
-        configuration.mapping = importMapping
+        configuration.encoding = encoding
+        configuration.mapping = chosenPreset.mapping
         configuration.presetName = mapping == nil ? preset : "mapping:\(preset)"
         configuration.reshaper = chosenPreset.reshaper
         configuration.linkDevices = linkDevices
@@ -190,56 +258,36 @@ struct ImportCommand: AsyncParsableCommand {
         configuration.concurrency = concurrency
         configuration.rate = rate
         configuration.historicalMigration = !noHistorical
-        configuration.gzip = compression == .gzip || (compression == .auto && !Self.isLoopback(resolvedHost))
+        configuration.gzip = ImportConfiguration.usesGzip(compression, host: resolvedHost)
         configuration.dryRun = dryRun
         configuration.limit = limit
         configuration.strict = strict
         configuration.maxRejects = maxRejects
         configuration.restart = restart
         configuration.shard = shardValue
-
-        let transport = AsyncHTTPClientTransport(maximumConnections: concurrency)
-        let pipeline = ImportPipeline(configuration: configuration, transport: dryRun ? nil : transport, logger: logger)
-        let reporter = ProgressReporter(mode: progress, logFormat: logFormat)
-        let work = Task { try await pipeline.run() }
-        let signals = Task {
-            let signal = await SignalWaiter.wait()
-            if !Task.isCancelled {
-                FileHandle.standardError.write(Data("\nhogport: signal \(signal): stopping after the batches in flight, then saving the checkpoint (a second signal quits at once; the checkpoint stays consistent)\n".utf8))
-                pipeline.requestStop()
-            }
-        }
-        let ticker = Task {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: reporter.interval)
-                if Task.isCancelled { break }
-                reporter.report(pipeline.progress)
-            }
-        }
-        let result = await work.result
-        ticker.cancel()
-        signals.cancel()
-        reporter.finish(pipeline.progress)
-        await transport.shutdown()
-        if let embeddedSink { try? await embeddedSink.stop() }
-
-        switch result {
-        case .success(let summary):
-            SummaryPrinter.print(summary, format: logFormat)
-            if let summaryJson { try AtomicFile.write(JSONWriter.pretty(summary.json), to: summaryJson) }
-            if summary.stopReason != nil || summary.counts.rejected > 0 { throw ExitCode(ExitCodes.finishedWithFindings) }
-        case .failure(let error as ImportError):
-            throw CommandFailure(message: error.message + (error.kind == .serverFailing || error.kind == .interrupted ? " (progress saved in \(checkpointPath); run the same command to resume)" : ""), code: error.exitCode)
-        case .failure(let error):
-            throw error
-        }
+        configuration.workers = workers ?? 0
+        configuration.maxOpenDays = maxOpenDays
+        configuration.verifyCompressed = !noVerify
+        configuration.disableGeoIP = geoipDisable
+        configuration.maxFuture = .milliseconds(Int64(maxFuture * 3_600_000))
+        configuration.allowPlaceholderIds = allowPlaceholderIds
+        configuration.isLocalSink = localSink != nil
+        return configuration
     }
 
-    static func defaultCheckpoint(inputs: [String], shard: String?) -> String {
-        let absolute = inputs.map { $0 == "-" ? "-" : URL(fileURLWithPath: $0).standardizedFileURL.path }.sorted().joined(separator: "\n") + (shard.map { "\n\($0)" } ?? "")
-        let digest = SHA1.hex(SHA1.hash(Array(absolute.utf8)).prefix(6))
-        return ".hogport/import-\(digest).db"
+    /// Creates `path` (mode 0600) if missing and checks it can be written, before any request.
+    static func checkWritable(_ path: String) throws {
+        if !FileManager.default.fileExists(atPath: path) {
+            guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
+                throw CommandFailure(message: "cannot create \(path): check that its folder exists and is writable", code: ExitCodes.unreadableInput)
+            }
+        }
+        guard FileManager.default.isWritableFile(atPath: path) else {
+            throw CommandFailure(message: "cannot write \(path): check its mode and owner", code: ExitCodes.unreadableInput)
+        }
     }
 }
 
 extension InputFormat: ExpressibleByArgument {}
+extension TextEncoding: ExpressibleByArgument {}
+extension ImportConfiguration.Compression: ExpressibleByArgument {}

@@ -44,17 +44,19 @@ final class ProgressReporter: Sendable {
             let width = 24
             let filled = Int(fraction * Double(width))
             let barText = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
-            let text = String(
+            var text = String(
                 format: "\r[%@] %3.0f%%  read %d  sent %d  rejected %d  %.0f ev/s  ETA %@  ", barText, fraction * 100, p.rowsRead, p.eventsSent,
                 p.rejected, rate, eta.map(Self.clock) ?? "--:--")
+            if p.retries > 0 { text += "retries \(p.retries) (\(p.host): \(p.lastError ?? "failing"))  " }
             FileHandle.standardError.write(Data(text.utf8))
         } else if lines {
             var object: [String: Any] = [
                 "ts": ISO8601DateFormatter().string(from: now), "level": "info", "msg": "progress", "rows_read": p.rowsRead, "sent": p.eventsSent,
                 "rejected": p.rejected, "skipped": p.skipped, "events_per_second": Int(rate), "percent": Int(fraction * 100),
                 "file": p.currentFile, "files_done": p.filesDone, "files_total": p.filesTotal, "in_flight": p.inFlight,
-                "concurrency": p.concurrencyLimit, "retries": p.retries,
+                "concurrency": p.concurrencyLimit, "retries": p.retries, "requests": p.requests, "host": p.host,
             ]
+            if let error = p.lastError { object["last_error"] = error }
             if let eta { object["eta_seconds"] = Int(eta) }
             let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
             FileHandle.standardError.write(data + Data("\n".utf8))

@@ -57,6 +57,9 @@ struct SinkCommand: AsyncParsableCommand {
     @Flag(help: "Answer export queries (POST /api/projects/:id/query/) with 202 first, then the results on the second poll.")
     var queryAsync = false
 
+    @Flag(help: "Count events and answer 200 without validating or storing them (for measuring a sender).")
+    var countOnly = false
+
     @Flag(help: "Print what the database holds and exit, instead of serving.")
     var report = false
 
@@ -90,6 +93,7 @@ struct SinkCommand: AsyncParsableCommand {
         configuration.faults.refuseEvents = Set((refuseEvents ?? "").split(separator: ",").map { String($0) }.filter { !$0.isEmpty })
         configuration.faults.latencyMilliseconds = latencyMs
         configuration.faults.seed = seed
+        configuration.countOnly = countOnly
         let store = try SinkStore(path: db)
         let router = SinkRouter(configuration: configuration, store: store)
         if let flags {
@@ -103,7 +107,8 @@ struct SinkCommand: AsyncParsableCommand {
         let signal = await SignalWaiter.wait()
         try await server.stop()
         let stats = server.router.statistics
-        FileHandle.standardError.write(Data("sink stopped (signal \(signal)): \(stats.requests) requests, \(stats.eventsStored) events stored\n".utf8))
+        let verb = countOnly ? "counted" : "stored"
+        FileHandle.standardError.write(Data("sink stopped (signal \(signal ?? 0)): \(stats.requests) requests, \(stats.eventsStored) events \(verb)\n".utf8))
     }
 
     func printReport() throws {

@@ -14,7 +14,14 @@ enum SummaryPrinter {
             for message in summary.preview { Swift.print("  " + JSONWriter.string(message, sortedKeys: true)) }
         }
         let c = summary.counts
-        Swift.print(summary.dryRun ? "mapped:   \(c.sent) messages" : "sent:     \(c.sent) events in \(summary.requests) requests (\(summary.retries) retried)")
+        if summary.localSink {
+            Swift.print("NOTE:     no host was set (--host or POSTHOG_HOST): these events went to the LOCAL SINK on this machine, not to PostHog")
+        }
+        if summary.dryRun {
+            Swift.print("mapped:   \(c.sent) messages")
+        } else {
+            Swift.print(String(format: "sent:     %d events to %@ in %d requests (%.0f events per request, %d retried)", c.sent, summary.host, summary.requests, summary.eventsPerRequest, summary.retries))
+        }
         let kinds = MessageKind.allCases.compactMap { kind in (c.kinds[kind] ?? 0) > 0 ? "\(kind.rawValue) \(c.kinds[kind]!)" : nil }
         if !kinds.isEmpty { Swift.print("by kind:  " + kinds.joined(separator: ", ")) }
         Swift.print("rows:     \(c.rows) read this run, \(c.rejected) rejected, \(c.skipped) skipped by the mapping" + (summary.resumedRows > 0 ? ", \(summary.resumedRows) done by earlier runs" : ""))
@@ -26,6 +33,10 @@ enum SummaryPrinter {
         if summary.outOfOrder > 0 {
             Swift.print("warning:  \(summary.outOfOrder) row(s) older than the row before them; PostHog prefers imports in time order (sort the input by timestamp)")
         }
+        if summary.before1970 > 0 {
+            Swift.print("warning:  \(summary.before1970) event(s) are timed before 1970; check the source's time unit (seconds vs milliseconds)")
+        }
+        for damaged in summary.damagedFiles { Swift.print("damaged:  \(damaged) (nothing of this file was sent)") }
         if let stop = summary.stopReason { Swift.print("stopped:  \(stop)") }
     }
 }

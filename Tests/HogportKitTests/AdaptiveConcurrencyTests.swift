@@ -151,4 +151,55 @@ struct AdaptiveConcurrencyTests {
         }
         #expect(c.limit == 3)
     }
+
+    /// Simulates `rounds` full rounds against a server whose round-trip time is `rtt(limit, round)`:
+    /// every round starts `limit` requests and completes them at their RTTs.
+    static func simulate(maximum: Int, rounds: Int, rtt: (Int, Int) -> Double, backPressure: (Int) -> Bool = { _ in false }) -> [Int] {
+        var c = AdaptiveConcurrency(maximum: maximum, initial: 2)
+        var now = 0.0
+        var limits: [Int] = []
+        for round in 0..<rounds {
+            let n = c.limit
+            start(&c, n)
+            var longest = 0.0
+            for i in 0..<n {
+                let t = rtt(n, round * 64 + i)
+                longest = max(longest, t)
+                c.finished(rtt: t, backPressure: backPressure(round), now: now + t)
+            }
+            now += longest
+            limits.append(c.limit)
+        }
+        return limits
+    }
+
+    /// Deterministic noise in 0..<1.
+    static func noise(_ i: Int) -> Double {
+        var x = UInt64(i) &* 0x9E37_79B9_7F4A_7C15
+        x ^= x >> 31
+        x = x &* 0xBF58_476D_1CE4_E5B9
+        x ^= x >> 29
+        return Double(x % 10_000) / 10_000
+    }
+
+    @Test("a fast, healthy server: the limit climbs to the maximum despite noisy round-trip times")
+    func findsCeiling() {
+        // 1 ms +- 30 %, growing only slightly with concurrency: what a loopback sink looks like.
+        let limits = Self.simulate(maximum: 16, rounds: 300) { n, i in 0.001 * (1 + 0.02 * Double(n)) * (0.7 + 0.6 * Self.noise(i)) }
+        #expect(limits.last == 16, "limits: \(limits.suffix(20))")
+    }
+
+    @Test("a server whose latency doubles under load stops the climb and brings the limit down")
+    func backsOffOnLatencyGrowth() {
+        // Latency grows steeply past 6 in flight: the controller must not sit at the maximum.
+        let limits = Self.simulate(maximum: 32, rounds: 400) { n, i in 0.001 * (n > 6 ? Double(n - 5) * 2 : 1) * (0.95 + 0.1 * Self.noise(i)) }
+        #expect(limits.suffix(100).allSatisfy { $0 < 16 }, "limits: \(limits.suffix(20))")
+    }
+
+    @Test("429s and 5xx bring a high limit down to the floor")
+    func backsOffOnErrors() {
+        let limits = Self.simulate(maximum: 16, rounds: 400, rtt: { _, _ in 0.001 }, backPressure: { $0 >= 100 })
+        #expect(limits[99] == 16)
+        #expect(limits.last == 1)
+    }
 }

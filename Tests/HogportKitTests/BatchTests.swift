@@ -2,102 +2,96 @@ import HogportKit
 import PostHogKit
 import Testing
 
-/// EventBatcher: batches by count, bytes and UTC day.
-@Suite("EventBatcher")
+/// DayBatcher: batches by count, bytes and UTC day, with several days open at once.
+@Suite("DayBatcher")
 struct BatchTests {
-    static func event(_ n: Int, size: Int = 100) -> EncodedEvent {
-        EncodedEvent(uuid: "u\(n)", bytes: [UInt8](repeating: UInt8(ascii: "x"), count: size), tag: Int64(n))
+    static func event(_ n: Int, size: Int = 50) -> EncodedEvent {
+        EncodedEvent(uuid: "u\(n)", bytes: Array(repeating: UInt8(ascii: "x"), count: size))
     }
 
-    static func position(_ n: Int, file: Int = 0) -> RowPosition {
-        RowPosition(fileIndex: file, line: n + 1, endOffset: Int64((n + 1) * 10))
+    static func origin(_ n: Int) -> UploadBatch.Source {
+        UploadBatch.Source(sequence: n, fileIndex: 0, line: n + 1, offset: Int64(n * 100), kind: .capture)
     }
 
-    @Test("a batch closes at maxEvents; flush returns the rest; kinds and end positions are kept")
-    func maxEvents() {
-        var batcher = EventBatcher(maxEvents: 3, maxBytes: 1_000_000)
-        var closed: [EventBatcher.Batch] = []
-        for n in 0..<7 {
-            closed += batcher.add(Self.event(n), kind: n == 1 ? .identify : .capture, day: 19_783, at: Self.position(n))
-        }
-        #expect(closed.map { $0.events.map(\.uuid) } == [["u0", "u1", "u2"], ["u3", "u4", "u5"]])
-        #expect(closed[0].kinds == [.capture: 2, .identify: 1])
-        #expect(closed[0].end == Self.position(2))
-        #expect(closed[1].end == Self.position(5))
-        #expect(closed[0].day == 19_783)
-        #expect(closed[0].bytes == 3 * 101)
-        #expect(!batcher.isEmpty)
-        let rest = batcher.flush()
-        #expect(rest?.events.map(\.uuid) == ["u6"])
-        #expect(rest?.end == Self.position(6))
+    @Test("a batch closes at maxEvents; tags are indexes; sources follow their events")
+    func byCount() {
+        var batcher = DayBatcher(maxEvents: 3, maxBytes: 1_000_000)
+        var closed: [UploadBatch] = []
+        for n in 0..<7 { closed += batcher.add(Self.event(n), day: 19_783, from: Self.origin(n)) }
+        #expect(closed.map(\.events.count) == [3, 3])
+        #expect(closed[1].events.map(\.tag) == [0, 1, 2])
+        #expect(closed[1].sources.map(\.sequence) == [3, 4, 5])
+        #expect(closed[1].oldestRow == 3)
+        let rest = batcher.closeAll()
+        #expect(rest.map(\.events.count) == [1])
         #expect(batcher.isEmpty)
-        #expect(batcher.flush() == nil)
+        #expect(batcher.closeAll().isEmpty)
     }
 
-    @Test("a batch closes before it would pass maxBytes; a lone event larger than that still goes")
-    func maxBytes() {
-        var batcher = EventBatcher(maxEvents: 1_000, maxBytes: 1_024)
-        var closed: [EventBatcher.Batch] = []
-        for n in 0..<7 { closed += batcher.add(Self.event(n, size: 300), kind: .capture, day: 1, at: Self.position(n)) }
-        // 3 x 301 = 903 bytes; a fourth would make 1204 > 1024.
+    @Test("a batch closes before it would pass maxBytes")
+    func byBytes() {
+        var batcher = DayBatcher(maxEvents: 1_000, maxBytes: 1_024)
+        var closed: [UploadBatch] = []
+        for n in 0..<7 { closed += batcher.add(Self.event(n, size: 300), day: 1, from: Self.origin(n)) }
         #expect(closed.map(\.events.count) == [3, 3])
         #expect(closed.allSatisfy { $0.bytes <= 1_024 })
-        #expect(batcher.flush()?.events.count == 1)
-
-        var big = EventBatcher(maxEvents: 1_000, maxBytes: 1_024)
-        #expect(big.add(Self.event(0, size: 10), kind: .capture, day: 1, at: Self.position(0)).isEmpty)
-        let closedByBig = big.add(Self.event(1, size: 5_000), kind: .capture, day: 1, at: Self.position(1))
-        #expect(closedByBig.map(\.events.count) == [1])
-        let alone = big.add(Self.event(2, size: 10), kind: .capture, day: 1, at: Self.position(2))
-        #expect(alone.map { $0.events.map(\.uuid) } == [["u1"]])
-        #expect(big.flush()?.events.map(\.uuid) == ["u2"])
     }
 
-    @Test("a new UTC day closes the batch, in either direction")
-    func newDayCloses() {
-        var batcher = EventBatcher(maxEvents: 100, maxBytes: 1_000_000)
-        let days: [Int64] = [10, 10, 11, 11, 11, 10, 12]
-        var closed: [EventBatcher.Batch] = []
-        for (n, day) in days.enumerated() { closed += batcher.add(Self.event(n), kind: .capture, day: day, at: Self.position(n)) }
-        #expect(closed.map { $0.events.map(\.uuid) } == [["u0", "u1"], ["u2", "u3", "u4"], ["u5"]])
-        #expect(closed.map(\.day) == [10, 11, 10])
-        #expect(closed.map(\.end) == [Self.position(1), Self.position(4), Self.position(5)])
-        let last = batcher.flush()
-        #expect(last?.day == 12)
-        #expect(last?.events.map(\.uuid) == ["u6"])
-    }
-
-    @Test("maxEvents 1: every event is its own batch; a day change closes a partial batch")
-    func oneEventPerBatch() {
-        var batcher = EventBatcher(maxEvents: 1, maxBytes: 1_000_000)
-        for n in 0..<5 {
-            let closed = batcher.add(Self.event(n), kind: .capture, day: Int64(n / 2), at: Self.position(n))
-            #expect(closed.map { $0.events.map(\.uuid) } == [["u\(n)"]])
+    @Test("shuffled days fill their own batches instead of closing on every change of day")
+    func interleavedDays() {
+        var batcher = DayBatcher(maxEvents: 100, maxBytes: 1_000_000, maxOpenDays: 32)
+        var closed: [UploadBatch] = []
+        // 30 days, interleaved round-robin: the worst order for a one-day-at-a-time batcher.
+        for n in 0..<6_000 { closed += batcher.add(Self.event(n), day: Int64(n % 30), from: Self.origin(n)) }
+        closed += batcher.closeAll()
+        #expect(closed.count == 60)
+        #expect(closed.allSatisfy { $0.events.count == 100 })
+        #expect(batcher.pressureCloses == 0)
+        for batch in closed {
+            #expect(Set(batch.sources.map { $0.sequence % 30 }).count == 1, "one day per batch")
         }
-        #expect(batcher.flush() == nil)
-
-        var two = EventBatcher(maxEvents: 2, maxBytes: 1_000_000)
-        _ = two.add(Self.event(0), kind: .capture, day: 1, at: Self.position(0))
-        #expect(two.add(Self.event(1), kind: .capture, day: 1, at: Self.position(1)).count == 1)
-        _ = two.add(Self.event(2), kind: .capture, day: 1, at: Self.position(2))
-        let both = two.add(Self.event(3), kind: .capture, day: 2, at: Self.position(3))
-        #expect(both.map { $0.events.map(\.uuid) } == [["u2"]])
-        #expect(two.flush()?.events.map(\.uuid) == ["u3"])
     }
 
-    @Test("limits are clamped: at least 1 event and 1024 bytes")
-    func clamped() {
-        let batcher = EventBatcher(maxEvents: 0, maxBytes: 10)
+    @Test("past maxOpenDays the fullest batch closes, counted as pressure")
+    func tooManyDays() {
+        var batcher = DayBatcher(maxEvents: 100, maxBytes: 1_000_000, maxOpenDays: 2)
+        var closed: [UploadBatch] = []
+        for n in 0..<5 { closed += batcher.add(Self.event(n), day: 1, from: Self.origin(n)) }
+        closed += batcher.add(Self.event(5), day: 2, from: Self.origin(5))
+        #expect(closed.isEmpty)
+        closed += batcher.add(Self.event(6), day: 3, from: Self.origin(6))
+        #expect(closed.map(\.day) == [1])
+        #expect(closed[0].events.count == 5)
+        #expect(batcher.pressureCloses == 1)
+        #expect(batcher.openCount == 2)
+    }
+
+    @Test("held bytes stay under maxHeldBytes")
+    func heldBytes() {
+        var batcher = DayBatcher(maxEvents: 1_000, maxBytes: 10_000, maxOpenDays: 100, maxHeldBytes: 20_000)
+        for n in 0..<1_000 {
+            _ = batcher.add(Self.event(n, size: 99), day: Int64(n % 50), from: Self.origin(n))
+            #expect(batcher.heldBytes <= 20_000)
+        }
+    }
+
+    @Test("closeOldest closes the batch holding the lowest row")
+    func oldest() {
+        var batcher = DayBatcher(maxEvents: 100, maxBytes: 1_000_000)
+        _ = batcher.add(Self.event(0), day: 5, from: Self.origin(0))
+        _ = batcher.add(Self.event(1), day: 3, from: Self.origin(1))
+        _ = batcher.add(Self.event(2), day: 5, from: Self.origin(2))
+        #expect(batcher.oldestRow == 0)
+        #expect(batcher.closeOldest()?.day == 5)
+        #expect(batcher.oldestRow == 1)
+        #expect(batcher.closeOldest()?.day == 3)
+        #expect(batcher.closeOldest() == nil)
+    }
+
+    @Test("limits are clamped to workable values")
+    func clamps() {
+        let batcher = DayBatcher(maxEvents: 0, maxBytes: 10)
         #expect(batcher.maxEvents == 1)
         #expect(batcher.maxBytes == 1_024)
-    }
-
-    @Test("UTC days: the last microsecond of a day and the first of the next differ; before 1970 too")
-    func utcDays() {
-        let midnight = Timestamp(year: 2024, month: 3, day: 2)!
-        #expect(Timestamp(microseconds: midnight.microseconds - 1).utcDay + 1 == midnight.utcDay)
-        #expect(Timestamp(microseconds: 0).utcDay == 0)
-        #expect(Timestamp(microseconds: -1).utcDay == -1)
-        #expect(Timestamp(year: 2024, month: 3, day: 2, hour: 23, minute: 59, second: 59)!.utcDay == midnight.utcDay)
     }
 }

@@ -65,7 +65,7 @@ struct CheckpointKindTests {
                 _ = try await withHTTPTransport { transport in try await importJob.run(transport: transport) }
                 Issue.record("expected a usage error")
             } catch let error as ImportError {
-                #expect(error.kind == .usage)
+                #expect(error.kind == .jobMismatch)
                 #expect(error.message.contains("belongs to an export"))
             }
             #expect(try CheckpointKind.of(path: exportJob.configuration.checkpointPath) == .export)

@@ -21,15 +21,18 @@ struct ExportLosslessTests {
             let properties = #"{"z":1,"big":123456789012345678901234567890,"price":1.50,"tiny":1e-400,"a":"x, \"y\""}"#
             let uuid = ImportRows.uuid(42)
             let line = #"{"uuid":"\#(uuid)","event":"order","distinct_id":"u1","timestamp":"2024-03-01T10:00:00Z","properties":\#(properties)}"#
+            // The import adds $geoip_disable (the event has no $ip): PostHog must not locate an
+            // imported event where the importing machine is. A second import adds nothing more.
+            let moved = String(properties.dropLast()) + #","$geoip_disable":true}"#
             try await withExportSink { a in
                 try await ExportPipelineTests.importLines([line], into: a, dir: dir)
-                #expect(try Self.storedText(a, uuid) == properties)
+                #expect(try Self.storedText(a, uuid) == moved)
                 var job = ExportTestJob(directory: dir, host: a.url)
                 job.configuration.format = format
                 #expect(try await job.run().rows == 1)
                 let name = try #require(try job.fileNames().first)
                 let text = try exportedLines(job.outputDirectory + "/" + name).joined(separator: "\n")
-                let expected = format == .ndjson ? properties : properties.replacingOccurrences(of: "\"", with: "\"\"")
+                let expected = format == .ndjson ? moved : moved.replacingOccurrences(of: "\"", with: "\"\"")
                 #expect(text.contains(expected), "\(text)")
                 try await withExportSink { b in
                     let summary = try await ExportPipelineTests.importPaths([job.outputDirectory], into: b)
@@ -37,11 +40,11 @@ struct ExportLosslessTests {
                     let stored = try #require(try Self.storedText(b, uuid))
                     if format == .ndjson {
                         // NDJSON lines are copied through by the import: the same bytes.
-                        #expect(stored == properties)
+                        #expect(stored == moved)
                     } else {
                         // A CSV cell is parsed into values: the same values (a number beyond 64 bits as the
                         // nearest double, 1.50 as 1.5), not the same spelling.
-                        #expect(try JSONParser.parse(stored) == JSONParser.parse(properties))
+                        #expect(try JSONParser.parse(stored) == JSONParser.parse(moved))
                     }
                 }
             }

@@ -139,7 +139,7 @@ struct ImportCLITests {
         }
     }
 
-    @Test("a wrong key: exit 3, the checkpoint as it was, and no key in the output")
+    @Test("a wrong key: exit 2 on the job's checkpoint (another project), exit 3 on a new one; no key in the output")
     func wrongKey() async throws {
         try await withTemporaryDirectory { dir in
             let path = try writeLines(dir, "events.ndjson", ImportRows.sampleNDJSON(count: 80))
@@ -151,8 +151,14 @@ struct ImportCLITests {
                 let before = try CheckpointStore(path: dir.file("job.db")).allProgress()
                 #expect(before.first?.line == 20)
 
-                let wrong = try await FlagCLIProcess.run(
+                let other = try await FlagCLIProcess.run(
                     Self.importArguments([path], host: sink.url, dir: dir, ["--batch-size", "10"]), environment: Self.environment(key: "phc_wrong_key_456"))
+                #expect(other.status == 2, "\(other.stderr)")
+                #expect(other.stderr.contains("another project key"), "\(other.stderr)")
+                #expect(!other.output.contains("phc_wrong_key_456"))
+                let wrong = try await FlagCLIProcess.run(
+                    ["import", path, "--host", sink.url, "--checkpoint", dir.file("new.db"), "--rate", "0", "--progress", "never", "--batch-size", "10"],
+                    environment: Self.environment(key: "phc_wrong_key_456"))
                 #expect(wrong.status == 3, "\(wrong.stderr)")
                 #expect(!wrong.output.contains("phc_wrong_key_456"))
                 #expect(!first.output.contains("phc_right_key_123"))

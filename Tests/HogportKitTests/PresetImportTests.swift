@@ -87,7 +87,10 @@ struct PresetImportTests {
         }
         try await withSink { sink in
             try await withHTTPTransport { transport in
-                let summary = try await job(directory, [first, second], preset: "amplitude", host: sink.url).run(transport: transport)
+                // The same job, now against a sink that accepts aliases (recorded as its destination).
+                let next = try job(directory, [first, second], preset: "amplitude", host: sink.url)
+                try CheckpointStore(path: directory.file("job.db")).setDestination(next.configuration.destination)
+                let summary = try await next.run(transport: transport)
                 #expect(summary.counts.sent == 2, "day 2's event and the alias again")
                 #expect(try sink.router.store.allEvents().map(\.event).sorted() == ["$create_alias", "Song Played"])
                 #expect(try CheckpointStore(path: directory.file("job.db")).linkedPairs().contains(pair))

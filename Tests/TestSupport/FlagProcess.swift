@@ -25,7 +25,9 @@ public final class FlagCLIProcess: Sendable {
     public let arguments: [String]
 
     /// Starts `hogport arguments…`; `stdin` is a file to read standard input from (else /dev/null).
-    public init(_ arguments: [String], environment: [String: String] = FlagCLIProcess.environment(), stdin: String? = nil) throws {
+    public init(
+        _ arguments: [String], environment: [String: String] = FlagCLIProcess.environment(), stdin: String? = nil, currentDirectory: String? = nil
+    ) throws {
         self.arguments = arguments
         directory = try TemporaryDirectory(prefix: "hogport-cli-out")
         let out = try directory.write("stdout", "")
@@ -34,6 +36,7 @@ public final class FlagCLIProcess: Sendable {
         process.executableURL = Self.executable
         process.arguments = arguments
         process.environment = environment
+        if let currentDirectory { process.currentDirectoryURL = URL(fileURLWithPath: currentDirectory) }
         if let stdin {
             guard let handle = FileHandle(forReadingAtPath: stdin) else { throw FlagTestError("cannot open \(stdin)") }
             process.standardInput = handle
@@ -108,9 +111,9 @@ public final class FlagCLIProcess: Sendable {
     /// Runs `hogport arguments…` to completion.
     public static func run(
         _ arguments: [String], environment: [String: String] = FlagCLIProcess.environment(), stdin: String? = nil,
-        timeout: Duration = .seconds(120)
+        currentDirectory: String? = nil, timeout: Duration = .seconds(120)
     ) async throws -> Result {
-        let child = try FlagCLIProcess(arguments, environment: environment, stdin: stdin)
+        let child = try FlagCLIProcess(arguments, environment: environment, stdin: stdin, currentDirectory: currentDirectory)
         let status = await child.waitForExit(timeout: timeout)
         child.stop()
         return Result(status: status, stdout: child.stdout, stderr: child.stderr)

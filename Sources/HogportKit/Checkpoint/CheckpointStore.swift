@@ -44,7 +44,27 @@ public final class CheckpointStore {
                 user_id TEXT NOT NULL,
                 PRIMARY KEY (device_id, user_id)
             );
+            CREATE TABLE IF NOT EXISTS destination (
+                id INTEGER PRIMARY KEY CHECK (id = 1),
+                host TEXT NOT NULL,
+                key_fingerprint TEXT NOT NULL
+            );
             """)
+    }
+
+    /// Where the job's rows went: the host and a fingerprint of the project key (never the key).
+    public func destination() throws(SQLiteError) -> ImportDestination? {
+        guard let row = try db.query("SELECT host, key_fingerprint FROM destination WHERE id = 1").first,
+            let host = row[0].string, let key = row[1].string
+        else { return nil }
+        return ImportDestination(host: host, keyFingerprint: key)
+    }
+
+    /// Records where the job's rows go.
+    public func setDestination(_ destination: ImportDestination) throws(SQLiteError) {
+        try db.query(
+            "INSERT INTO destination (id, host, key_fingerprint) VALUES (1, ?, ?) ON CONFLICT(id) DO UPDATE SET host = excluded.host, key_fingerprint = excluded.key_fingerprint",
+            [.text(destination.host), .text(destination.keyFingerprint)])
     }
 
     /// The fingerprint the job was started with, if any.
@@ -55,7 +75,7 @@ public final class CheckpointStore {
     /// Starts (or restarts) the job with `fingerprint`, forgetting all progress.
     public func reset(fingerprint: String) throws(SQLiteError) {
         let now = Timestamp.now().iso8601
-        try db.execute("DELETE FROM files; DELETE FROM links; DELETE FROM job;")
+        try db.execute("DELETE FROM files; DELETE FROM links; DELETE FROM job; DELETE FROM destination;")
         try db.query("INSERT INTO job (id, fingerprint, created_at, updated_at) VALUES (1, ?, ?, ?)", [.text(fingerprint), .text(now), .text(now)])
     }
 

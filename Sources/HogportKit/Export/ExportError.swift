@@ -26,14 +26,17 @@ public struct ExportError: Error, Sendable, CustomStringConvertible {
 
     public var description: String { message }
 
-    /// The process exit code for this error.
-    public var exitCode: Int32 {
+    /// The exit status for this error.
+    public var status: ExitStatus {
         switch kind {
-        case .usage: return 2
-        case .authentication: return 3
-        case .serverFailing, .responseTooLarge: return 4
-        case .outputUnwritable: return 5
-        case .interrupted: return 130
+        case .usage: return .usage
+        case .authentication: return .authentication
+        case .serverFailing, .responseTooLarge: return .serverFailing
+        case .outputUnwritable: return .inputOutput
+        case .interrupted: return .interrupted
         }
     }
+
+    /// The process exit code for this error.
+    public var exitCode: Int32 { status.rawValue }
 }

@@ -3,12 +3,18 @@ public struct ImportError: Error, Sendable, CustomStringConvertible {
     public enum Kind: String, Sendable {
         /// Bad arguments or configuration (exit 2).
         case usage
+        /// Another run holds the job's checkpoint (exit 2).
+        case busy
+        /// The checkpoint belongs to another job or destination (exit 2).
+        case jobMismatch
         /// The server refused the key (exit 3).
         case authentication
         /// The server kept failing; progress is saved (exit 4).
         case serverFailing
-        /// Input could not be read (exit 5).
+        /// Input could not be read, or a compressed file is damaged (exit 5).
         case unreadableInput
+        /// The checkpoint, rejects file or summary cannot be written (exit 5).
+        case outputUnwritable
         /// `--strict` or `--max-rejects` stopped the run (exit 1).
         case tooManyRejects
         /// Interrupted by a signal; progress is saved (exit 130).
@@ -17,6 +23,8 @@ public struct ImportError: Error, Sendable, CustomStringConvertible {
 
     public var kind: Kind
     public var message: String
+    /// What the run did before it stopped, when it got that far (for the summary a user still wants).
+    public var summary: ImportSummary?
 
     public init(_ kind: Kind, _ message: String) {
         self.kind = kind
@@ -25,15 +33,18 @@ public struct ImportError: Error, Sendable, CustomStringConvertible {
 
     public var description: String { message }
 
-    /// The process exit code for this error.
-    public var exitCode: Int32 {
+    /// The exit status for this error.
+    public var status: ExitStatus {
         switch kind {
-        case .usage: return 2
-        case .authentication: return 3
-        case .serverFailing: return 4
-        case .unreadableInput: return 5
-        case .tooManyRejects: return 1
-        case .interrupted: return 130
+        case .usage, .busy, .jobMismatch: return .usage
+        case .authentication: return .authentication
+        case .serverFailing: return .serverFailing
+        case .unreadableInput, .outputUnwritable: return .inputOutput
+        case .tooManyRejects: return .findings
+        case .interrupted: return .interrupted
         }
     }
+
+    /// The process exit code for this error.
+    public var exitCode: Int32 { status.rawValue }
 }

@@ -15,6 +15,11 @@ public struct ImportProgress: Sendable, Equatable {
     public var inFlight = 0
     public var concurrencyLimit = 0
     public var retries = 0
+    public var requests = 0
+    /// The last failed attempt's error (a refused connection, a timeout, an HTTP status), if any.
+    public var lastError: String?
+    /// Where the events go.
+    public var host = ""
 
     public init() {}
 }
@@ -38,6 +43,16 @@ public struct ImportSummary: Sendable {
     /// In a dry run, the first mapped messages.
     public var preview: [JSONValue] = []
     public var stopReason: String?
+    /// Events timed before 1970 (sent, but usually a unit mistake in the source).
+    public var before1970 = 0
+    /// Where the events went, and whether that is the local sink started because no host was set.
+    public var host = ""
+    public var localSink = false
+    /// Compressed files refused whole because their data is damaged (file, byte offset, reason).
+    public var damagedFiles: [String] = []
+
+    /// Events per request (retries included), 0 when nothing was sent.
+    public var eventsPerRequest: Double { requests > 0 ? Double(counts.sent) / Double(requests) : 0 }
 
     public init() {}
 
@@ -57,6 +72,8 @@ public struct ImportSummary: Sendable {
             "events_per_second": .double(eventsPerSecond.rounded()), "requests": .int(Int64(requests)), "retries": .int(Int64(retries)),
             "checkpoint": .string(checkpointPath), "rejects": .string(rejectsPath), "dry_run": .bool(dryRun),
             "stopped": stopReason.map { .string($0) } ?? .null,
+            "events_per_request": .double((eventsPerRequest * 10).rounded() / 10), "before_1970": .int(Int64(before1970)),
+            "host": .string(host), "local_sink": .bool(localSink), "damaged_files": .array(damagedFiles.map { .string($0) }),
         ]
     }
 }

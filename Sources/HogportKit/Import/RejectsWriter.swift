@@ -1,5 +1,5 @@
 import Foundation
-public import PostHogKit
+import PostHogKit
 
 /// Appends rejected rows to an NDJSON file: `{"file","line","byte_offset","reason","raw"}`.
 ///
@@ -40,19 +40,37 @@ public final class RejectsWriter {
         if buffer.count > 256 * 1024 { try flush() }
     }
 
+    /// Whether this writer created the file (so it may remove it again when nothing was written).
+    private var created = false
+
+    /// Opens the file for appending (created with mode 0600: rejected rows are raw input), so an
+    /// unwritable path is found before the first request rather than at the first reject.
+    public func prepare() throws(ImportError) {
+        guard handle == nil else { return }
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty { try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+        if !FileManager.default.fileExists(atPath: path) {
+            created = FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
+        }
+        guard let opened = FileHandle(forWritingAtPath: path) else {
+            throw ImportError(.outputUnwritable, "cannot write the rejects file \(path): check that its folder exists and is writable, or choose another --rejects")
+        }
+        _ = try? opened.seekToEnd()
+        handle = opened
+    }
+
+    /// Removes the file when this writer created it and wrote nothing to it.
+    public func removeIfUnused() {
+        guard created, count == 0 else { return }
+        try? handle?.close()
+        handle = nil
+        try? FileManager.default.removeItem(atPath: path)
+    }
+
     /// Writes buffered lines to disk (called before every checkpoint commit).
     public func flush() throws {
         guard !buffer.isEmpty else { return }
-        if handle == nil {
-            let directory = (path as NSString).deletingLastPathComponent
-            if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
-            if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
-            guard let opened = FileHandle(forWritingAtPath: path) else {
-                throw ImportError(.unreadableInput, "cannot write the rejects file \(path)")
-            }
-            try opened.seekToEnd()
-            handle = opened
-        }
+        if handle == nil { try prepare() }
         try handle?.write(contentsOf: buffer)
         try handle?.synchronize()
         buffer.removeAll(keepingCapacity: true)

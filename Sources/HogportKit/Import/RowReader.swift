@@ -54,12 +54,13 @@ public struct RowReader {
     public let name: String
 
     /// Opens `path` (`-` for standard input) in `format` (`auto` sniffs the name, then the content).
-    public init(path: String, format: InputFormat, mapping: ImportMapping) throws(ImportError) {
+    public init(path: String, format: InputFormat, mapping: ImportMapping, encoding: TextEncoding = .utf8) throws(ImportError) {
         let display = path == "-" ? "stdin" : path
         name = display
         var source: PeekableSource
         do {
-            source = PeekableSource(base: try InputFile.open(path))
+            let opened = try InputFile.open(path)
+            source = PeekableSource(base: encoding == .latin1 ? Latin1Source(base: opened) : opened)
         } catch {
             throw ImportError(.unreadableInput, error.description)
         }
@@ -175,6 +176,9 @@ public struct RowReader {
                     switch result {
                     case .success(let record):
                         if record.fields.count == 1 && record.fields[0].isEmpty { continue }
+                        if let problem = UTF8Check.problem(in: record.raw) {
+                            return .malformed(reason: problem, line: record.line, offset: record.offset, endOffset: record.endOffset, raw: record.raw)
+                        }
                         do {
                             return .object(try converter.row(record.fields), line: record.line, offset: record.offset, endOffset: record.endOffset, raw: record.raw)
                         } catch {

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 public import PostHogKit
 
 /// The fast path for PostHog-shaped NDJSON under the default mapping: a capture line
@@ -14,10 +17,15 @@ public enum PassthroughCapture {
     public struct Encoded: Sendable {
         public var event: EncodedEvent
         public var timestamp: Timestamp
+        public var distinctId: String
     }
 
     /// Encodes `line`, or nil when the line needs the general path.
-    public static func encode(_ line: UnsafeBufferPointer<UInt8>, tag: Int64 = 0) -> Encoded? {
+    ///
+    /// - Parameter disableGeoIP: add `"$geoip_disable": true` to the properties unless they hold
+    ///   `$ip` or `$geoip_disable` (a line whose properties might spell either key with escapes
+    ///   takes the general path).
+    public static func encode(_ line: UnsafeBufferPointer<UInt8>, tag: Int64 = 0, disableGeoIP: Bool = false) -> Encoded? {
         guard let members = try? JSONScanner.members(of: line) else { return nil }
         var event: Range<Int>?
         var distinctId: Range<Int>?
@@ -64,18 +72,50 @@ public enum PassthroughCapture {
             let time = try? TimestampFormat.auto.parse(timeValue)
         else { return nil }
 
-        var writer = JSONWriter(capacity: 128 + (properties?.count ?? 2))
+        var addGeoIP = disableGeoIP
+        if disableGeoIP, let properties {
+            let bytes = UnsafeBufferPointer(rebasing: line[properties])
+            if contains(bytes, "\\u") { return nil }
+            addGeoIP = !contains(bytes, "\"$ip\"") && !contains(bytes, "\"$geoip_disable\"")
+        }
+        var writer = JSONWriter(capacity: 160 + (properties?.count ?? 2))
         PostHogEvent.encode(
             event: name, distinctId: id, timestamp: time, uuid: normalized, into: &writer,
             properties: { writer in
-                if let properties {
-                    writer.writeRaw(UnsafeBufferPointer(rebasing: line[properties]))
-                } else {
-                    writer.writeByte(UInt8(ascii: "{"))
-                    writer.writeByte(UInt8(ascii: "}"))
-                }
+                writeProperties(properties.map { UnsafeBufferPointer(rebasing: line[$0]) }, addingGeoIPDisable: addGeoIP, into: &writer)
             })
         guard writer.bytes.count <= PostHogEvent.maximumEncodedSize else { return nil }
-        return Encoded(event: EncodedEvent(uuid: normalized, bytes: writer.bytes, tag: tag), timestamp: time)
+        return Encoded(event: EncodedEvent(uuid: normalized, bytes: writer.bytes, tag: tag), timestamp: time, distinctId: id)
+    }
+
+    /// The properties object as it is, with `"$geoip_disable":true` added as its last member when asked.
+    static func writeProperties(_ object: UnsafeBufferPointer<UInt8>?, addingGeoIPDisable add: Bool, into writer: inout JSONWriter) {
+        guard let object, object.count >= 2 else {
+            writer.writeRaw((add ? #"{"$geoip_disable":true}"# : "{}").utf8)
+            return
+        }
+        guard add else {
+            writer.writeRaw(object)
+            return
+        }
+        // The scanner located a valid object: its last byte is the closing brace.
+        let inner = UnsafeBufferPointer(rebasing: object[object.startIndex..<(object.endIndex - 1)])
+        writer.writeRaw(inner)
+        let hasMembers = inner.dropFirst().contains { $0 != 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D }
+        writer.writeRaw((hasMembers ? #","$geoip_disable":true}"# : #""$geoip_disable":true}"#).utf8)
+    }
+
+    /// Whether `needle` occurs in `haystack`.
+    static func contains(_ haystack: UnsafeBufferPointer<UInt8>, _ needle: StaticString) -> Bool {
+        let n = needle.utf8CodeUnitCount
+        guard haystack.count >= n else { return false }
+        let first = needle.utf8Start[0]
+        var i = haystack.startIndex
+        let last = haystack.endIndex - n
+        while i <= last {
+            if haystack[i] == first && memcmp(haystack.baseAddress! + (i - haystack.startIndex), needle.utf8Start, n) == 0 { return true }
+            i += 1
+        }
+        return false
     }
 }

@@ -9,6 +9,9 @@ public struct AdaptiveConcurrency: Sendable, Equatable {
     public var decreaseRatio = 0.9
     public var ewmaAlpha = 0.4
     public var deviationScale = 2.5
+    /// How much slower than the mean a period may be and still count as "held" (round-trip
+    /// times of a fast server are noisy; without slack the limit would climb only half the time).
+    public var tolerance = 0.15
 
     private(set) var inFlight = 0
     private var reachedLimit = false
@@ -16,6 +19,9 @@ public struct AdaptiveConcurrency: Sendable, Equatable {
     private var rttSum = 0.0
     private var rttCount = 0
     private(set) var meanRTT: Double?
+    /// The lowest period RTT seen, drifting up 1 % a period so it follows a slower network: what
+    /// the server answers in when it is not queueing.
+    private(set) var baselineRTT: Double?
     private var varianceRTT = 0.0
     private var nextUpdate = 0.0
 
@@ -60,10 +66,10 @@ public struct AdaptiveConcurrency: Sendable, Equatable {
         }
         guard now >= nextUpdate else { return }
         let current = rttCount > 0 ? rttSum / Double(rttCount) : nil
-        let threshold = deviationScale * varianceRTT.squareRoot()
-        if limit < maximum, reachedLimit, !hadBackPressure, let current, current <= mean {
+        if let current { baselineRTT = min(baselineRTT.map { $0 * 1.01 } ?? current, current) }
+        if limit < maximum, reachedLimit, !hadBackPressure, let current, rttHeld(current, mean: mean) {
             limit += 1
-        } else if limit > 1, hadBackPressure || (current.map { $0 > mean + threshold } ?? false) {
+        } else if limit > 1, hadBackPressure || (current.map { rttRose($0, mean: mean) } ?? false) {
             limit = max(1, Int(Double(limit) * decreaseRatio))
         }
         if let current {
@@ -77,5 +83,18 @@ public struct AdaptiveConcurrency: Sendable, Equatable {
         rttCount = 0
         hadBackPressure = false
         reachedLimit = inFlight >= limit
+    }
+
+    /// Whether a period's RTT held: within the tolerance of the mean, and not far above the
+    /// baseline (a server whose latency keeps growing with load gets no more requests).
+    private func rttHeld(_ current: Double, mean: Double) -> Bool {
+        current <= mean * (1 + tolerance) && current <= (baselineRTT ?? current) * 2
+    }
+
+    /// Whether a period's RTT rose: past the mean by more than its usual deviation (and the
+    /// tolerance), or to three times the baseline (queueing in the server, however gradual).
+    private func rttRose(_ current: Double, mean: Double) -> Bool {
+        let threshold = deviationScale * varianceRTT.squareRoot()
+        return current > max(mean + threshold, mean * (1 + 2 * tolerance)) || current > (baselineRTT ?? current) * 3
     }
 }

@@ -13,6 +13,9 @@ public struct SinkConfiguration: Sendable {
     public var personalAPIKey: String?
     /// Injected failures.
     public var faults = SinkFaults()
+    /// Count the events of each batch and answer 200 without validating or storing them: a
+    /// stand-in for a server with capacity to spare, for measuring a sender.
+    public var countOnly = false
     /// The largest request body accepted on the wire (PostHog: 20 MiB).
     public var maximumBodyBytes = 20 * 1024 * 1024
     /// The largest decompressed body accepted (five times the wire limit, as PostHog's capture).

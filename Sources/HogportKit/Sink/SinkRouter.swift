@@ -110,6 +110,11 @@ public final class SinkRouter: Sendable {
                 return .text(400, "invalid GZIP data: \(error.message)")
             }
         }
+        if configuration.countOnly {
+            let count = BatchCounter.count(body)
+            state.withLock { $0.statistics.eventsStored += count }
+            return .json(200, ["status": "Ok"])
+        }
         let now = Timestamp.now()
         let isBatchPath = request.path.hasPrefix("/batch")
         let batch: CaptureBatch

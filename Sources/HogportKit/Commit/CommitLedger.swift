@@ -1,0 +1,151 @@
+/// Decides what may be committed to the checkpoint: a row's position once every message it became
+/// is settled (acknowledged, or refused into the rejects file) and so is every earlier row's. A
+/// pure value type.
+///
+/// Rows are registered in input order and get consecutive sequence numbers; their messages carry
+/// the number through batches that may hold rows in any order (several days' batches are open at
+/// once), and acknowledgements arrive in any order. ``release()`` hands out the longest settled
+/// prefix: per file, the furthest position and the counts to add.
+public struct CommitLedger: Sendable {
+    /// Per-file count changes: the same counters as a file's progress.
+    public typealias Delta = ImportCounts
+
+    /// What a commit releases: per file, the furthest position and the counts to add.
+    public struct Release: Sendable, Equatable {
+        public var positions: [Int: RowPosition] = [:]
+        public var deltas: [Int: Delta] = [:]
+        /// Files whose end was reached.
+        public var finishedFiles: Set<Int> = []
+        /// The sequence numbers released.
+        public var rows: Range<Int> = 0..<0
+
+        public var isEmpty: Bool { positions.isEmpty && deltas.isEmpty && finishedFiles.isEmpty }
+    }
+
+    /// One registered row (or file end): small and inline, since tens of thousands wait at once.
+    struct Entry {
+        var position: RowPosition
+        var outstanding: Int32
+        var isRow: Bool
+        var finishesFile = false
+        var skipped: UInt16 = 0
+        var rejected: UInt16 = 0
+        /// Acknowledged messages per ``MessageKind`` (by its index in `allCases`).
+        var sent = SIMD8<UInt16>()
+    }
+
+    private var entries: [Entry] = []
+    /// Index in `entries` of the first entry not released.
+    private var head = 0
+    /// The sequence number of `entries[0]`.
+    private var base = 0
+
+    public init() {}
+
+    /// The sequence number the next registered row gets.
+    public var nextSequence: Int { base + entries.count }
+
+    /// The first sequence number not released yet.
+    public var frontier: Int { base + head }
+
+    /// Rows registered but not released (the work a crash would repeat).
+    public var pendingRows: Int { entries.count - head }
+
+    /// Registers a row that became `messages` messages (0 for a row settled at once), ending at
+    /// `position`; returns its sequence number.
+    @discardableResult
+    public mutating func addRow(at position: RowPosition, messages: Int, rejected: Bool = false, skipped: Bool = false) -> Int {
+        var entry = Entry(position: position, outstanding: Int32(messages), isRow: true)
+        if rejected { entry.rejected = 1 }
+        if skipped { entry.skipped = 1 }
+        entries.append(entry)
+        return nextSequence - 1
+    }
+
+    /// Registers the end of file `index` (at `position`, after its last row).
+    public mutating func finishFile(_ index: Int, at position: RowPosition) {
+        entries.append(Entry(position: position, outstanding: 0, isRow: false, finishesFile: true))
+    }
+
+    /// Records that one message of row `sequence` was acknowledged.
+    public mutating func acknowledge(_ sequence: Int, kind: MessageKind) {
+        let index = sequence - base
+        guard index >= head, index < entries.count else { return }
+        entries[index].outstanding -= 1
+        entries[index].sent[kind.ledgerIndex] &+= 1
+    }
+
+    /// Records that the server refused one message of row `sequence` (it is in the rejects file).
+    public mutating func refuse(_ sequence: Int) {
+        let index = sequence - base
+        guard index >= head, index < entries.count else { return }
+        entries[index].outstanding -= 1
+        entries[index].rejected &+= 1
+    }
+
+    /// Marks row `sequence` rejected as a whole after registration (its messages were never sent).
+    public mutating func rejectUnsent(_ sequence: Int) {
+        let index = sequence - base
+        guard index >= head, index < entries.count else { return }
+        entries[index].outstanding = 0
+        entries[index].rejected = 1
+    }
+
+    /// Releases the settled prefix: every row from the frontier up to the first with a message
+    /// still outstanding.
+    public mutating func release() -> Release {
+        var release = Release()
+        let start = frontier
+        while head < entries.count && entries[head].outstanding <= 0 {
+            apply(entries[head], to: &release)
+            head += 1
+        }
+        release.rows = start..<frontier
+        if head >= 4096 && head * 2 >= entries.count {
+            entries.removeFirst(head)
+            base += head
+            head = 0
+        }
+        return release
+    }
+
+    private func apply(_ entry: Entry, to release: inout Release) {
+        let file = entry.position.fileIndex
+        release.positions[file] = entry.position
+        if entry.finishesFile { release.finishedFiles.insert(file) }
+        guard entry.isRow else { return }
+        var delta = release.deltas[file] ?? Delta()
+        delta.rows += 1
+        delta.rejected += Int(entry.rejected)
+        delta.skipped += Int(entry.skipped)
+        if entry.sent != SIMD8() {
+            for kind in MessageKind.allCases where entry.sent[kind.ledgerIndex] > 0 {
+                let n = Int(entry.sent[kind.ledgerIndex])
+                delta.sent += n
+                delta.kinds[kind, default: 0] += n
+            }
+        }
+        release.deltas[file] = delta
+    }
+
+    /// The position row `sequence` ends at, while it is not released.
+    public func position(of sequence: Int) -> RowPosition? {
+        let index = sequence - base
+        guard index >= head, index < entries.count else { return nil }
+        return entries[index].position
+    }
+}
+
+extension MessageKind {
+    /// This kind's slot in the ledger's per-row counters.
+    var ledgerIndex: Int {
+        switch self {
+        case .capture: return 0
+        case .identify: return 1
+        case .alias: return 2
+        case .groupIdentify: return 3
+        case .set: return 4
+        case .setOnce: return 5
+        }
+    }
+}
