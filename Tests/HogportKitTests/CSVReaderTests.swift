@@ -226,7 +226,7 @@ struct CSVReaderTests {
 
     @Test("agrees with Python's csv module on a generated tricky file (fields and start lines)", .enabled(if: python != nil))
     func agreesWithPython() async throws {
-        try await withTemporaryDirectory { dir in
+        try withTemporaryDirectory { dir in
             let text = Self.trickyCSV(records: 2_500, seed: 20_240_301)
             let path = try dir.write("tricky.csv", utf8BOM + Array(text.utf8))
             let script = try dir.write(

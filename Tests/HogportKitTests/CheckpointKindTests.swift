@@ -72,7 +72,7 @@ struct CheckpointKindTests {
             #expect(try CheckpointKind.of(path: dir.file("nothing.db")) == nil)
             #expect(!FileManager.default.fileExists(atPath: dir.file("nothing.db")), "looking does not create a file")
             // A file that is not a database is an error, not "neither kind".
-            FileManager.default.createFile(atPath: dir.file("text.db"), contents: Data(String(repeating: "not a database ", count: 100).utf8))
+            _ = FileManager.default.createFile(atPath: dir.file("text.db"), contents: Data(String(repeating: "not a database ", count: 100).utf8))
             #expect(throws: SQLiteError.self) { try CheckpointKind.of(path: dir.file("text.db")) }
         }
     }

@@ -260,7 +260,7 @@ struct ExportPipelineTests {
                 #expect(try await job.run().rows == 12)
                 #expect(try job.fileNames() == ["events-2024-03-01.ndjson", "events-2024-03-02.ndjson", "events-2024-03-02.part-2.ndjson"])
                 // A file hogport did not write is never touched.
-                FileManager.default.createFile(atPath: job.outputDirectory + "/notes.txt", contents: Data("mine".utf8))
+                _ = FileManager.default.createFile(atPath: job.outputDirectory + "/notes.txt", contents: Data("mine".utf8))
 
                 job.configuration.restart = true
                 job.configuration.since = Timestamp(microseconds: ImportRows.base.microseconds + 24 * 3_600_000_000)

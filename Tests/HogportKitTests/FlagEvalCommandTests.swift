@@ -51,7 +51,7 @@ struct FlagEvalCommandTests {
         defer { directory.remove() }
         let raw = try FlagVectors.definitionsBytes()
         let snapshot = directory.file("snapshot")
-        try FlagSnapshot(directory: snapshot).write(definitions: try JSONParser.parse(raw), raw: raw)
+        _ = try FlagSnapshot(directory: snapshot).write(definitions: try JSONParser.parse(raw), raw: raw)
         let cases = try FlagVectors.cases()
         #expect(cases.count == 2048)
         let input = try directory.write("cases.jsonl", cases.map { JSONWriter.string($0.json) }.joined(separator: "\n") + "\n")

@@ -188,7 +188,7 @@ struct FlagSnapshotTests {
             #expect(error.description.contains("hogport flags snapshot"))
         }
         let definitions = FlagJSON.definitions([FlagJSON.flag(id: 1, key: "a")])
-        try snapshot.write(definitions: definitions, raw: JSONWriter.encode(definitions))
+        _ = try snapshot.write(definitions: definitions, raw: JSONWriter.encode(definitions))
         #expect(try snapshot.readDefinitions() == definitions)
         try directory.write("snap/definitions.json", "{ not json")
         let error = #expect(throws: FlagSnapshot.SnapshotError.self) { try snapshot.readDefinitions() }

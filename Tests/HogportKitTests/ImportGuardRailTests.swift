@@ -227,6 +227,26 @@ struct ImportGuardRailTests {
         }
     }
 
+    @Test("numbers no Int64 or Double holds stay exact on the general path ($identify, $set, CSV)")
+    func exactNumbers() async throws {
+        try await withTemporaryDirectory { dir in
+            let identify = #"{"event":"$identify","distinct_id":"u1","timestamp":"2024-03-01T10:00:00Z","properties":{"big":12345678901234567890123,"long":0.123456789012345678901},"$set":{"account":98765432109876543210}}"#
+            let path = try writeLines(dir, "identify.ndjson", [identify])
+            let csv = try dir.write("rows.csv", "event,distinct_id,timestamp,properties\norder,u2,2024-03-01T10:00:01Z,\"{\"\"id\"\":12345678901234567890123}\"\n")
+            try await withSink { sink in
+                try await withHTTPTransport { transport in
+                    let summary = try await ImportTestJob(directory: dir, inputs: [path, csv], host: sink.url).run(transport: transport)
+                    #expect(summary.counts.sent == 2)
+                    let texts = try sink.router.store.rawQuery("SELECT properties FROM events ORDER BY distinct_id", []).compactMap { $0.first?.string }
+                    #expect(texts.count == 2)
+                    #expect(texts[0].contains("12345678901234567890123") && texts[0].contains("0.123456789012345678901"), "\(texts[0])")
+                    #expect(texts[0].contains("98765432109876543210"), "$set travels inside the properties: \(texts[0])")
+                    #expect(texts[1].contains(#""id":12345678901234567890123"#), "\(texts[1])")
+                }
+            }
+        }
+    }
+
     @Test("input shuffled over 30 days still goes in full batches, and resumes exactly after a failure")
     func shuffledInput() async throws {
         try await withTemporaryDirectory { dir in

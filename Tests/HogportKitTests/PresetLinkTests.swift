@@ -73,7 +73,7 @@ struct PresetLinkTests {
 
     @Test("the checkpoint stores links, and reset forgets them")
     func checkpoint() async throws {
-        try await withTemporaryDirectory { dir in
+        try withTemporaryDirectory { dir in
             let store = try CheckpointStore(path: dir.file("job.db"))
             try store.reset(fingerprint: "f")
             try store.rememberLinks([Self.a, Self.b, Self.a])

@@ -48,7 +48,7 @@ struct PresetReviewTests {
 
     @Test("zip entries come in natural order: hour 2 before hour 10")
     func naturalOrder() async throws {
-        try await withTemporaryDirectory { dir in
+        try withTemporaryDirectory { dir in
             var builder = PresetZipTests.ZipBuilder()
             builder.entries = ["p_2024-07-06_10#0.json", "p_2024-07-06_2#0.json", "p_2024-07-06_9#0.json", "p_2024-07-06_23#0.json"].map {
                 .init(name: $0, data: Array("{\"x\":1}\n".utf8))

@@ -85,7 +85,7 @@ struct PresetZipTests {
             // PK\5\6 and 18 bytes that would read as a record with 7 entries at offset 0.
             builder.comment = Array("note: ".utf8) + [0x50, 0x4B, 0x05, 0x06, 0, 0, 0, 0, 7, 0, 7, 0, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0] + Array(" end".utf8)
             let path = dir.file("commented.zip")
-            FileManager.default.createFile(atPath: path, contents: Data(try builder.bytes()))
+            _ = FileManager.default.createFile(atPath: path, contents: Data(try builder.bytes()))
             let archive = try ZipArchive(path: path)
             #expect(archive.entries.map(\.name) == ["a.json"])
             #expect(try readAll(path + "!/a.json") == "{\"event_type\":\"x\"}\n")
@@ -94,7 +94,7 @@ struct PresetZipTests {
 
     @Test("a built zip: stored and deflated entries, a directory skipped, in a directory walk too")
     func builtZip() async throws {
-        try await withTemporaryDirectory { dir in
+        try withTemporaryDirectory { dir in
             let lines = (0..<2000).map { "{\"event\":\"e\(String($0))\",\"distinct_id\":\"u\",\"timestamp\":\"2024-01-01T00:00:00Z\"}\n" }.joined()
             var builder = ZipBuilder()
             builder.entries = [
@@ -121,7 +121,7 @@ struct PresetZipTests {
 
     @Test("refused clearly: a wrong CRC, another method, encryption, zip64, a file that is not a zip, a missing entry")
     func refusals() async throws {
-        try await withTemporaryDirectory { dir in
+        try withTemporaryDirectory { dir in
             func error(_ entry: ZipBuilder.Entry) throws -> String? {
                 let zip = try dir.write("t-\(UUID().uuidString).zip", try ZipBuilder(entries: [entry]).bytes())
                 do {

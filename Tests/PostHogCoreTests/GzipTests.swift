@@ -146,7 +146,7 @@ struct GzipTests {
         let inputURL = directory.appendingPathComponent("in")
         let outputURL = directory.appendingPathComponent("out")
         try Data(input).write(to: inputURL)
-        FileManager.default.createFile(atPath: outputURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: outputURL.path, contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: tool)
         process.arguments = arguments

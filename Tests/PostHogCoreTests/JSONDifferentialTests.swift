@@ -182,7 +182,12 @@ struct JSONTextGenerator {
         if rng.chance(0.02) { s = ["9223372036854775807", "-9223372036854775808", "9223372036854775808", "-9223372036854775809"][rng.int(0...3)]; isInteger = true }
         emit(s)
         if isInteger, let i = Int64(s) { return .int(i) }
-        return .double(Double(s)!)
+        if isInteger { return .number(s) }
+        // Significant digits of the mantissa: past 17, a Double cannot hold the value, so it keeps its text.
+        let mantissa = s.prefix { $0 != "e" && $0 != "E" }.filter(\.isNumber).drop { $0 == "0" }
+        let d = Double(s)!
+        if mantissa.count > 17 || !d.isFinite || (d == 0 && !mantissa.isEmpty) { return .number(s) }
+        return .double(d)
     }
 }
 
@@ -207,6 +212,11 @@ func foundationMismatch(_ ours: JSONValue, _ theirs: Any, path: String = "$") ->
         // by an ulp or so; the exact value is checked against the generator instead.
         if other == d || abs(other - d) <= abs(d) * 1e-14 { return nil }
         return "\(path): \(d) vs \(other)"
+    case .number(let text):
+        guard let number = theirs as? NSNumber, let d = Double(text) else { return "\(path): \(text) vs \(theirs)" }
+        let other = number.doubleValue
+        if other == d || abs(other - d) <= abs(d) * 1e-14 { return nil }
+        return "\(path): \(text) vs \(other)"
     case .string(let s):
         guard let other = theirs as? String else { return "\(path): string vs \(type(of: theirs))" }
         return Array(s.unicodeScalars) == Array(other.unicodeScalars) ? nil : "\(path): \(s.debugDescription) vs \(other.debugDescription)"
@@ -233,6 +243,7 @@ func strictlyEqual(_ a: JSONValue, _ b: JSONValue) -> Bool {
     case (.bool(let x), .bool(let y)): return x == y
     case (.int(let x), .int(let y)): return x == y
     case (.double(let x), .double(let y)): return x == y && x.sign == y.sign
+    case (.number(let x), .number(let y)): return x == y
     case (.string(let x), .string(let y)): return Array(x.unicodeScalars) == Array(y.unicodeScalars)
     case (.array(let x), .array(let y)): return x.count == y.count && zip(x, y).allSatisfy { strictlyEqual($0, $1) }
     case (.object(let x), .object(let y)):

@@ -1,4 +1,4 @@
-public import PostHogKit
+import PostHogKit
 import Foundation
 
 /// An import job's progress in SQLite (WAL): each input file's identity and committed position

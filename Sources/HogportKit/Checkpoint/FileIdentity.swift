@@ -1,5 +1,5 @@
 import Foundation
-public import PostHogKit
+import PostHogKit
 
 /// What identifies an input file across runs: its path, size, modification time and a hash of its
 /// first 64 KiB. A file whose head changed, or that shrank, is a different file.

@@ -1,4 +1,4 @@
-public import PostHogKit
+import PostHogKit
 
 /// Where an import job sends its rows: the host and a fingerprint of the project key. A checkpoint
 /// records it, so the same checkpoint is never resumed against another project (its rows would be

@@ -162,7 +162,7 @@ public final class ExportCheckpoint {
     /// Records that everything before `through` is exported.
     public func setThrough(_ through: Timestamp) throws(ExportError) {
         try run {
-            try db.query(
+            _ = try db.query(
                 "UPDATE export_job SET through_us = MAX(COALESCE(through_us, 0), ?), updated_at = ? WHERE id = 1",
                 [.integer(through.microseconds), .text(Timestamp.now().iso8601)])
         }
@@ -171,7 +171,7 @@ public final class ExportCheckpoint {
     /// Records the run's status and last error.
     public func setStatus(_ status: String, error: String?) throws(ExportError) {
         try run {
-            try db.query(
+            _ = try db.query(
                 "UPDATE export_job SET status = ?, last_error = ?, updated_at = ? WHERE id = 1",
                 [.text(status), error.map { .text($0) } ?? .null, .text(Timestamp.now().iso8601)])
         }

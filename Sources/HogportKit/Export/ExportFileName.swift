@@ -1,4 +1,4 @@
-public import PostHogKit
+import PostHogKit
 
 /// Names of the files an export writes: `events-YYYY-MM-DD.<ext>[.gz]` for a day's first part,
 /// `events-YYYY-MM-DD.part-N.<ext>[.gz]` for part N ≥ 2 (a day continued by a later run, or

@@ -1,4 +1,4 @@
-public import PostHogKit
+import PostHogKit
 
 /// Encodes rows as NDJSON lines or CSV records, in the shape `hogport import --preset posthog`
 /// reads back: `uuid`, `event`, `distinct_id`, `timestamp` (UTC ISO-8601) and `properties` (an

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-public import PostHogKit
+import PostHogKit
 
 /// Why input could not be read: the file, and where.
 public struct InputError: Error, Sendable, CustomStringConvertible {

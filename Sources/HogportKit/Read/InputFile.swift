@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-public import PostHogKit
+import PostHogKit
 
 /// Opens input for reading: a path or `-` (standard input), gzip detected by its magic bytes
 /// (never by the file name).

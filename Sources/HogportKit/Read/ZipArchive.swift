@@ -2,7 +2,7 @@
 import Foundation
 import Glibc
 #endif
-public import PostHogKit
+import PostHogKit
 import Synchronization
 
 /// A zip file's table of contents, read from its central directory, and its entries as byte

@@ -1,4 +1,4 @@
-public import PostHogKit
+import PostHogKit
 import Foundation
 
 /// The sink's feature-flag endpoints, served from a definitions file:

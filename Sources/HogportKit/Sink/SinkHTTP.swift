@@ -51,7 +51,7 @@ public enum SinkResponse: Sendable {
     }
 }
 
-public import PostHogKit
+import PostHogKit
 
 extension String {
     var removingPercentEncodingLenient: String {

@@ -1,4 +1,4 @@
-public import PostHogKit
+import PostHogKit
 import Synchronization
 
 /// The sink's query endpoint, for `hogport export`: `POST /api/projects/:id/query/` answers the

@@ -1,5 +1,5 @@
 import Logging
-public import PostHogKit
+import PostHogKit
 import Synchronization
 
 /// The sink's request handling, free of sockets: PostHog's capture contract (and, for other

@@ -101,7 +101,7 @@ final class SinkHTTPHandler: ChannelInboundHandler {
             {
                 tooLarge = true
             }
-        case .body(var buffer):
+        case .body(let buffer):
             guard !tooLarge else { return }
             if body.count + buffer.readableBytes > router.configuration.maximumBodyBytes {
                 tooLarge = true

@@ -20,6 +20,7 @@ final class FlagDependency: Sendable {
             case .bool(let b): self = .other(b ? "1.0" : "0.0")
             case .int(let i): self = .other(Double(i).description)
             case .double(let d): self = .other(d.description)
+            case .number(let text): self = .other((Double(text) ?? .nan).description)
             }
         }
 

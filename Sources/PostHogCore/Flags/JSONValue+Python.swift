@@ -7,6 +7,7 @@ extension JSONValue {
         case .bool(let b): return b
         case .int(let i): return i != 0
         case .double(let d): return d != 0
+        case .number(let text): return Self.isIntegerText(text) ? text.contains { $0 >= "1" && $0 <= "9" } : Double(text) != 0
         case .string(let s): return !s.isEmpty
         case .array(let a): return !a.isEmpty
         case .object(let o): return !o.isEmpty
@@ -44,8 +45,14 @@ extension JSONValue {
         case .bool(let b): return b ? 1 : 0
         case .int(let i): return Double(i)
         case .double(let d): return d
+        case .number(let text): return Double(text)
         default: return nil
         }
+    }
+
+    /// Whether a number's text is an integer (Python reads it as an exact `int`, else a `float`).
+    static func isIntegerText(_ text: String) -> Bool {
+        !text.contains { $0 == "." || $0 == "e" || $0 == "E" }
     }
 
     /// Python `str()` of the decoded value: `True`, `None`, `1.0`, `['a', 1]`, `{'k': 'v'}`.
@@ -67,6 +74,7 @@ extension JSONValue {
         case .bool(let b): return b ? "True" : "False"
         case .int(let i): return String(i)
         case .double(let d): return PythonText.reprFloat(d)
+        case .number(let text): return Self.isIntegerText(text) ? text : PythonText.reprFloat(Double(text) ?? .nan)
         case .string(let s): return PythonText.repr(s)
         case .array(let a): return "[" + a.map(\.pythonRepr).joined(separator: ", ") + "]"
         case .object(let o):
@@ -85,6 +93,7 @@ extension JSONValue {
         case .bool(let b): return b ? "true" : "false"
         case .null: return "null"
         case .double(let d): return PythonText.jsonFloat(d)
+        case .number(let text): return Self.isIntegerText(text) ? text : PythonText.jsonFloat(Double(text) ?? .nan)
         case .array, .object:
             var out = ""
             return appendFlagJSON(to: &out) ? out : nil
@@ -98,6 +107,9 @@ extension JSONValue {
         case .int(let i): out += String(i)
         case .double(let d):
             guard let text = PythonText.jsonFloat(d) else { return false }
+            out += text
+        case .number:
+            guard let text = flagString else { return false }
             out += text
         case .string(let s): Self.appendQuoted(s, to: &out)
         case .array(let a):

@@ -351,10 +351,13 @@ struct JSONCursor {
         }
         var magnitude: UInt64 = 0
         var overflow = false
+        // Significant digits (from the first non-zero one), to tell when a Double cannot hold the value.
+        var significant = 0
         if buffer[index] == 0x30 {
             index += 1
         } else {
             while index < buffer.count, buffer[index] >= 0x30, buffer[index] <= 0x39 {
+                significant += 1
                 let digit = UInt64(buffer[index] - 0x30)
                 let (m1, o1) = magnitude.multipliedReportingOverflow(by: 10)
                 let (m2, o2) = m1.addingReportingOverflow(digit)
@@ -370,7 +373,10 @@ struct JSONCursor {
             guard index < buffer.count, buffer[index] >= 0x30, buffer[index] <= 0x39 else {
                 throw fail("invalid number: digits expected after '.'", at: start)
             }
-            while index < buffer.count, buffer[index] >= 0x30, buffer[index] <= 0x39 { index += 1 }
+            while index < buffer.count, buffer[index] >= 0x30, buffer[index] <= 0x39 {
+                if significant > 0 || buffer[index] != 0x30 { significant += 1 }
+                index += 1
+            }
         }
         if index < buffer.count, buffer[index] == UInt8(ascii: "e") || buffer[index] == UInt8(ascii: "E") {
             isInteger = false
@@ -393,7 +399,11 @@ struct JSONCursor {
         }
         let text = String(decoding: UnsafeBufferPointer(rebasing: buffer[start..<index]), as: UTF8.self)
         guard let d = Double(text) else { throw fail("invalid number", at: start) }
+        // Refused like PostHog's own parser does: infinity cannot be written back as JSON.
         guard d.isFinite else { throw fail("number out of range", at: start) }
+        // A value no Int64 or Double holds exactly keeps its text: an integer past 64 bits, more
+        // digits than a Double carries, or a magnitude below its range.
+        if isInteger || significant > 17 || (d == 0 && significant > 0) { return .number(text) }
         return .double(d)
     }
 }

@@ -1,7 +1,9 @@
 /// A JSON value: what PostHog events, properties and flag definitions are made of.
 ///
 /// Numbers keep the form they were written in: `1` is ``int(_:)`` and `1.0` is ``double(_:)``,
-/// because flag matching compares values by their text, as PostHog's SDKs do.
+/// because flag matching compares values by their text, as PostHog's SDKs do. A number that
+/// neither an `Int64` nor a `Double` holds exactly (`12345678901234567890123`, `1e-400`, a
+/// decimal with more than 17 digits) is ``number(_:)``: its JSON text, written back as it was.
 ///
 /// ```swift
 /// let properties: [String: JSONValue] = ["plan": "pro", "seats": 3, "beta": true]
@@ -11,6 +13,8 @@ public enum JSONValue: Sendable, Hashable {
     case bool(Bool)
     case int(Int64)
     case double(Double)
+    /// A number kept as its JSON text, because no `Int64` or `Double` holds its value exactly.
+    case number(String)
     case string(String)
     case array([JSONValue])
     case object([String: JSONValue])
@@ -38,11 +42,20 @@ extension JSONValue {
         }
     }
 
+    /// Whether this value is a number, whatever its form.
+    public var isNumber: Bool {
+        switch self {
+        case .int, .double, .number: return true
+        default: return false
+        }
+    }
+
     /// The number as a `Double`, when this value is a number.
     public var doubleValue: Double? {
         switch self {
         case .int(let i): return Double(i)
         case .double(let d): return d
+        case .number(let text): return Double(text)
         default: return nil
         }
     }
@@ -76,7 +89,7 @@ extension JSONValue {
         switch self {
         case .null: return "null"
         case .bool: return "boolean"
-        case .int, .double: return "number"
+        case .int, .double, .number: return "number"
         case .string: return "string"
         case .array: return "array"
         case .object: return "object"

@@ -56,6 +56,7 @@ public struct JSONWriter: Sendable {
         case .bool(let b): writeASCII(b ? "true" : "false")
         case .int(let i): writeInt(i)
         case .double(let d): writeDouble(d)
+        case .number(let text): writeRaw(text.utf8)
         case .string(let s): writeString(s)
         case .array(let a):
             bytes.append(UInt8(ascii: "["))

@@ -1,4 +1,4 @@
-public import PostHogKit
+import PostHogKit
 
 /// A built-in way to read rows of one shape: the mapping applied to each row and, for vendor
 /// exports, the reshaper that first turns a vendor row into PostHog-shaped rows.

@@ -1,4 +1,4 @@
-public import PostHogKit
+import PostHogKit
 
 /// Small readers the vendor presets share.
 enum PresetFields {

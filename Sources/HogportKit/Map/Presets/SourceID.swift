@@ -1,4 +1,4 @@
-public import PostHogKit
+import PostHogKit
 
 /// Event uuids from a source's own ids.
 enum SourceID {
