@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Generates N synthetic PostHog-shaped events for `make bench`, in time order over 30 days.
 
-Usage: gen_events.py N OUT_DIR   -> OUT_DIR/events.ndjson.gz and OUT_DIR/events.csv
+Usage: gen_events.py N OUT_DIR   -> OUT_DIR/events.ndjson.gz, OUT_DIR/events.csv, and
+OUT_DIR/events-shuffled.ndjson.gz (the same lines in random order: 30 days interleaved)
 """
 import csv, gzip, json, random, sys, uuid
 
@@ -26,3 +27,9 @@ with gzip.open(f"{out}/events.ndjson.gz", "wt", compresslevel=1) as nd, open(f"{
                  "tags": ["a", "b"], "$lib": "bench"}
         nd.write(json.dumps({"event": ev, "distinct_id": did, "timestamp": ts, "uuid": u, "properties": props}, ensure_ascii=False) + "\n")
         w.writerow([ev, did, ts, u, props["$current_url"], props["plan"], props["seats"], props["price"], str(props["beta"]).lower(), props["note"]])
+
+with gzip.open(f"{out}/events.ndjson.gz", "rt") as f:
+    lines = f.readlines()
+rng.shuffle(lines)
+with gzip.open(f"{out}/events-shuffled.ndjson.gz", "wt", compresslevel=1) as f:
+    f.writelines(lines)

@@ -106,6 +106,39 @@ struct ImportGuardRailCLITests {
         }
     }
 
+    @Test("input shuffled over 30 days, mapped by 2 workers: kill -9 mid-run, then the same command: every row, one uuid each")
+    func shuffledKillResume() async throws {
+        try await withTemporaryDirectory { dir in
+            let count = 12_000
+            var lines = ImportRows.sampleNDJSON(count: count, days: 30)
+            var rng = SplitMix64(seed: 11)
+            lines.shuffle(using: &rng)
+            let path = try writeLines(dir, "shuffled.ndjson", lines)
+            try await withSink(apiKey: Self.key, configure: { $0.faults.latencyMilliseconds = 20 }) { sink in
+                let arguments = ImportCLITests.importArguments(
+                    [path], host: sink.url, dir: dir, ["--batch-size", "100", "--workers", "2", "--concurrency", "2", "--rate", "3000"])
+                let child = try FlagCLIProcess(arguments, environment: Self.environment)
+                let atKill = await ImportCLITests.waitForStored(sink, atLeast: 2_500, while: child)
+                child.signal(SIGKILL)
+                _ = await child.waitForExit(timeout: .seconds(10))
+                #expect(atKill < count, "the import finished before it could be killed")
+                // Every row the checkpoint counts as done is in the sink.
+                let committed = try CheckpointStore(path: dir.file("job.db")).allProgress().first?.counts.rows ?? 0
+                #expect(committed > 0)
+                let again = try await FlagCLIProcess.run(arguments, environment: Self.environment, timeout: .seconds(120))
+                #expect(again.status == 0, "\(again.stderr)")
+                let stored = try sink.storedEvents()
+                #expect(Set(stored.sampleNumbers) == Set(0..<count))
+                #expect(Set(stored.map(\.uuid)).count == count)
+                var uuidsByRow: [Int: Set<String>] = [:]
+                for event in stored { if let n = event.properties["n"]?.intValue { uuidsByRow[Int(n), default: []].insert(event.uuid) } }
+                #expect(uuidsByRow.values.allSatisfy { $0.count == 1 }, "one uuid per row across both runs")
+                let progress = try #require(try CheckpointStore(path: dir.file("job.db")).allProgress().first)
+                #expect(progress.done && progress.counts.rows == count)
+            }
+        }
+    }
+
     @Test("--rate -5 says what is wrong with the value; runtime errors carry no usage text")
     func messages() async throws {
         let rate = try await FlagCLIProcess.run(["import", "x.ndjson", "--rate", "-5"], environment: Self.environment)
