@@ -28,7 +28,8 @@ enum SummaryPrinter {
         if let from = summary.earliest, let to = summary.latest { Swift.print("time:     \(from.iso8601) .. \(to.iso8601)") }
         Swift.print(String(format: "duration: %.2f s, %.0f events/s", summary.seconds, summary.eventsPerSecond))
         if summary.filesSkippedAsDone > 0 { Swift.print("files:    \(summary.filesImported) imported, \(summary.filesSkippedAsDone) already done") }
-        if c.rejected > 0 { Swift.print("rejects:  \(summary.rejectsPath)") }
+        if c.rejected > 0 && !summary.dryRun { Swift.print("rejects:  \(summary.rejectsPath)") }
+        if let empty = summary.noInput { Swift.print("warning:  nothing to import: \(empty)") }
         if !summary.dryRun { Swift.print("checkpoint: \(summary.checkpointPath)") }
         if summary.outOfOrder > 0 {
             Swift.print("warning:  \(summary.outOfOrder) row(s) older than the row before them; PostHog prefers imports in time order (sort the input by timestamp)")

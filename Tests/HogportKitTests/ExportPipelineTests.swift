@@ -143,6 +143,32 @@ struct ExportPipelineTests {
         }
     }
 
+    @Test("--lookback added to an existing job works on its first run: the window's uuids are read back from the day files", arguments: [ExportFormat.ndjson, .csv])
+    func lookbackAddedLater(format: ExportFormat) async throws {
+        try await withTemporaryDirectory { dir in
+            try await withExportSink { sink in
+                let base = ImportRows.base
+                try await seed(sink, sinkRows(count: 60, spacing: .seconds(600)))  // 00:00 .. 09:50
+                var job = ExportTestJob(directory: dir, host: sink.url)
+                job.configuration.format = format
+                job.configuration.gzip = true
+                job.configuration.pageSize = 7
+                job.now = Timestamp(year: 2024, month: 3, day: 1, hour: 12)!
+                #expect(try await job.run().rows == 60)  // no lookback: the checkpoint remembers no uuids
+
+                let late = sinkRows(count: 5, first: 1000, start: Timestamp(microseconds: base.microseconds + 8 * 3_600_000_000), spacing: .seconds(300))
+                try await seed(sink, late)
+                job.configuration.since = nil
+                job.configuration.lookback = .seconds(3 * 3600)
+                let second = try await job.run()
+                #expect(second.lookbackRows == 5, "the late events, found on the first run with --lookback")
+                #expect(second.duplicatesSkipped == 19, "the window's 19 exported events, known from the files")
+                let third = try await job.run()
+                #expect(third.lookbackRows == 0)
+            }
+        }
+    }
+
     @Test("--lookback: late events before the cursor go to a new part, deduplicated by uuid; a repeat finds nothing")
     func lookbackDedupe() async throws {
         try await withTemporaryDirectory { dir in

@@ -116,9 +116,9 @@ struct ImportGuardRailCLITests {
             let path = try writeLines(dir, "shuffled.ndjson", lines)
             try await withSink(apiKey: Self.key, configure: { $0.faults.latencyMilliseconds = 20 }) { sink in
                 let arguments = ImportCLITests.importArguments(
-                    [path], host: sink.url, dir: dir, ["--batch-size", "100", "--workers", "2", "--concurrency", "2", "--rate", "3000"])
+                    [path], host: sink.url, dir: dir, ["--batch-size", "100", "--workers", "2", "--concurrency", "2", "--rate", "1500"])
                 let child = try FlagCLIProcess(arguments, environment: Self.environment)
-                let atKill = await ImportCLITests.waitForStored(sink, atLeast: 2_500, while: child)
+                let atKill = await ImportCLITests.waitForStored(sink, atLeast: 2_000, while: child)
                 child.signal(SIGKILL)
                 _ = await child.waitForExit(timeout: .seconds(10))
                 #expect(atKill < count, "the import finished before it could be killed")
@@ -136,6 +136,23 @@ struct ImportGuardRailCLITests {
                 let progress = try #require(try CheckpointStore(path: dir.file("job.db")).allProgress().first)
                 #expect(progress.done && progress.counts.rows == count)
             }
+        }
+    }
+
+    @Test("an empty directory: a clear warning, nothing sent; a dry run names no rejects file")
+    func emptyInput() async throws {
+        try await withTemporaryDirectory { dir in
+            try FileManager.default.createDirectory(atPath: dir.file("empty"), withIntermediateDirectories: true)
+            try await withSink(apiKey: Self.key) { sink in
+                let result = try await FlagCLIProcess.run(ImportCLITests.importArguments([dir.file("empty")], host: sink.url, dir: dir), environment: Self.environment)
+                #expect(result.status == 0, "\(result.stderr)")
+                #expect(result.stdout.contains("warning:  nothing to import: no input files"), "\(result.stdout)")
+                #expect(sink.router.statistics.requests == 0)
+            }
+            let bad = try writeLines(dir, "bad.ndjson", ["{nope"])
+            let dry = try await FlagCLIProcess.run(["import", bad, "--dry-run", "--progress", "never"], environment: Self.environment)
+            #expect(dry.status == 1)
+            #expect(!dry.stdout.contains("rejects:"), "\(dry.stdout)")
         }
     }
 

@@ -507,7 +507,9 @@ struct ImportPipelineTests {
             // The sleeps return at once, so each wait also includes the earlier ones, less the
             // real time that passed (a loaded machine).
             let waits = recorder.durations.map { Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18 }
-            #expect(waits.count >= 1 && waits.count <= 8, "\(waits)")
+            // On a machine loaded enough that the run itself took 4 s, the bucket never ran dry.
+            #expect(waits.count <= 8, "\(waits)")
+            #expect(elapsedSeconds >= 3.9 || !waits.isEmpty, "no wait in \(elapsedSeconds) s")
             let longest = waits.max() ?? 0
             #expect(longest >= 4.0 - elapsedSeconds - 0.01 && longest <= 4.0, "\(waits) in \(elapsedSeconds) s")
 
@@ -724,7 +726,8 @@ struct ImportPipelineTests {
                     return nil
                 }
             }
-            #expect(await eventually(timeout: .seconds(10)) { transport.requestCount >= 1 })
+            // Generous: the parallel test suite can keep both cores busy for a while.
+            #expect(await eventually(timeout: .seconds(60)) { transport.requestCount >= 1 })
             pipeline.requestStop()
             gate.open()
             let error = await run.value

@@ -122,6 +122,20 @@ public final class ExportCheckpoint {
         return found
     }
 
+    /// Remembers `uuids` as exported and lowers the remembered window's floor to `since` (for a
+    /// lookback window the checkpoint did not keep, read back from the published files).
+    public func rememberExported(_ uuids: [(String, Int64)], since: Timestamp) throws(ExportError) {
+        try run {
+            try db.transaction {
+                let insert = try db.prepare("INSERT OR IGNORE INTO export_seen (uuid, ts_us) VALUES (?, ?)")
+                for (uuid, us) in uuids where us >= since.microseconds {
+                    try insert.run([.text(uuid), .integer(us)])
+                }
+                _ = try db.query("UPDATE export_job SET seen_since_us = MIN(seen_since_us, ?) WHERE id = 1", [.integer(since.microseconds)])
+            }
+        }
+    }
+
     /// Records a published file in one transaction: the file, the new cursor (nil for a lookback
     /// part, which does not move it), its rows' uuids at or after `seenFloor`, and forgets older
     /// uuids.

@@ -111,7 +111,8 @@ public final class ExportPipeline: Sendable {
         do {
             try checkpoint.setStatus("running", error: nil)
             if c.lookback > .zero, let cursor = job.cursor {
-                try await run.lookback(cursor: cursor, seenSince: job.seenSince)
+                let seenSince = try rememberLookbackWindow(job: job, cursor: cursor, checkpoint: checkpoint)
+                try await run.lookback(cursor: cursor, seenSince: seenSince)
             }
             try await run.main(after: job.cursor)
             try checkpoint.setStatus("done", error: nil)

@@ -48,6 +48,8 @@ public struct ImportSummary: Sendable {
     /// Where the events went, and whether that is the local sink started because no host was set.
     public var host = ""
     public var localSink = false
+    /// Set when the inputs held no rows at all: what was found instead.
+    public var noInput: String?
     /// Compressed files refused whole because their data is damaged (file, byte offset, reason).
     public var damagedFiles: [String] = []
 

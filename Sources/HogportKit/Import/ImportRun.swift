@@ -136,7 +136,7 @@ final class ImportRun {
     /// Whether the source may hand out another chunk: every queue after it has room.
     private var canRead: Bool {
         !sourceDone && !stopping && chunksMapping < 2 * configuration.resolvedWorkers
-            && ready.count <= max(4, 2 * gate.concurrency.maximum) && ledger.pendingRows < 2 * maxPendingRows
+            && ready.count <= max(4, gate.concurrency.limit + 2) && ledger.pendingRows < 2 * maxPendingRows
     }
 
     private var isFinished: Bool {
@@ -230,6 +230,11 @@ final class ImportRun {
         summary.resumedRows = source.resumedRows
         summary.filesSkippedAsDone = source.filesSkippedAsDone
         summary.damagedFiles = source.damaged.map(\.description)
+        if summary.counts.rows == 0 && summary.resumedRows == 0 && failure == nil {
+            let what = job.files.isEmpty ? "no input files (an empty directory?)" : "\(job.files.count) input file(s) with no rows"
+            logger.warning("nothing to import: \(what)")
+            summary.noInput = what
+        }
         try? committer.rejects?.flush()
         committer.rejects?.removeIfUnused()
         job.close(with: failure)

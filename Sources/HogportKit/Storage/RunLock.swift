@@ -24,9 +24,17 @@ public final class RunLock: Sendable {
         if !directory.isEmpty { try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw .unavailable("cannot open the lock file \(path): \(String(cString: strerror(errno)))") }
-        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+        var attempts = 0
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
             let code = errno
             let holder = Self.readPid(fd)
+            // A lock this process released a moment ago can live on for a few milliseconds in a
+            // child it is spawning (fork copies the descriptor until exec closes it): wait that out.
+            if code == EWOULDBLOCK && holder == getpid() && attempts < 100 {
+                attempts += 1
+                usleep(20_000)
+                continue
+            }
             close(fd)
             if code == EWOULDBLOCK { throw .held(pid: holder) }
             throw .unavailable("cannot lock \(path): \(String(cString: strerror(code)))")
