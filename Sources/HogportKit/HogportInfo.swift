@@ -1,3 +1,4 @@
+import PostHogCore
 public import PostHogKit
 
 /// The tool's name and version.

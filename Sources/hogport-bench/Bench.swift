@@ -1,5 +1,6 @@
 import Foundation
 import HogportKit
+import PostHogCore
 import PostHogKit
 
 /// `make bench` measurements. Each mode prints one JSON object; scripts/bench.sh puts them side

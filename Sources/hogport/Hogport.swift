@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HogportKit
+import PostHogCore
 
 @main
 struct Hogport: AsyncParsableCommand {

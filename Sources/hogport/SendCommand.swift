@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HogportKit
 import Logging
+import PostHogCore
 import PostHogKit
 
 struct SendCommand: AsyncParsableCommand {

@@ -1,4 +1,5 @@
 import HogportKit
+import PostHogCore
 import Testing
 
 /// CommitLedger: positions are released only for an acknowledged prefix, with per-file counts.

@@ -1,3 +1,4 @@
+import PostHogCore
 public import PostHogKit
 
 /// Groups mapped events into batches: at most `maxEvents` events and `maxBytes` bytes, and never

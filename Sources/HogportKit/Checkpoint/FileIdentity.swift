@@ -1,4 +1,5 @@
 import Foundation
+import PostHogCore
 public import PostHogKit
 
 /// What identifies an input file across runs: its path, size, modification time and a hash of its

@@ -1,4 +1,5 @@
 import Foundation
+import PostHogCore
 public import PostHogKit
 
 /// Writes one output file: rows go to a hidden temporary name in the output directory

@@ -1,4 +1,5 @@
 import Foundation
+public import PostHogCore
 public import PostHogKit
 
 /// An export's progress in SQLite (WAL), one database per export (default

@@ -1,3 +1,4 @@
+public import PostHogCore
 public import PostHogKit
 
 /// A position in the `(timestamp, uuid)` order of exported events: the last row written.

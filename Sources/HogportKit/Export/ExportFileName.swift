@@ -1,3 +1,4 @@
+import PostHogCore
 public import PostHogKit
 
 /// Names of the files an export writes: `events-YYYY-MM-DD.<ext>[.gz]` for a day's first part,

@@ -1,4 +1,5 @@
 import Foundation
+public import PostHogCore
 public import PostHogKit
 
 /// `manifest.json` in the output directory: what the export holds, rebuilt from the checkpoint

@@ -1,3 +1,4 @@
+public import PostHogCore
 public import PostHogKit
 
 /// The HogQL queries `hogport export` sends, as fixed texts with `{placeholders}` filled from the

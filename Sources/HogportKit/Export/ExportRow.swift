@@ -1,3 +1,4 @@
+public import PostHogCore
 public import PostHogKit
 
 /// One exported event, in the `posthog` preset's shape.

@@ -1,3 +1,4 @@
+import PostHogCore
 public import PostHogKit
 
 /// Encodes rows as NDJSON lines or CSV records, in the shape `hogport import --preset posthog`

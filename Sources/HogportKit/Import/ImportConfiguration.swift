@@ -1,3 +1,4 @@
+import PostHogCore
 public import PostHogKit
 
 /// Everything an import run needs to know.

@@ -1,4 +1,5 @@
 public import Logging
+import PostHogCore
 public import PostHogKit
 import Foundation
 import Synchronization

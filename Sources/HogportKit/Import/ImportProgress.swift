@@ -1,3 +1,4 @@
+public import PostHogCore
 public import PostHogKit
 
 /// A live view of a running import, for progress bars and log lines.

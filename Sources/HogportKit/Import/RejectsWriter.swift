@@ -1,4 +1,5 @@
 import Foundation
+import PostHogCore
 public import PostHogKit
 
 /// Appends rejected rows to an NDJSON file: `{"file","line","byte_offset","reason","raw"}`.

@@ -1,3 +1,4 @@
+public import PostHogCore
 public import PostHogKit
 
 /// Reads rows of one input file as row objects, whatever its format, with each row's position.

@@ -1,3 +1,4 @@
+public import PostHogCore
 public import PostHogKit
 
 /// Turns CSV records into row objects by hogport's column conventions:

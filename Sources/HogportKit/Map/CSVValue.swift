@@ -1,3 +1,4 @@
+public import PostHogCore
 public import PostHogKit
 
 /// How a CSV cell becomes a JSON value.

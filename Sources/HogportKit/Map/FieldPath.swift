@@ -1,3 +1,4 @@
+public import PostHogCore
 public import PostHogKit
 
 /// A dotted path into a row object, such as `properties.user_id` or `context.page.url`.

@@ -1,3 +1,4 @@
+public import PostHogCore
 public import PostHogKit
 
 /// A row turned into a PostHog message, ready to batch.

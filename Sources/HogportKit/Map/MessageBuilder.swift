@@ -1,3 +1,4 @@
+public import PostHogCore
 public import PostHogKit
 
 /// Turns a row object (an NDJSON line, or a CSV record after ``CSVRowConverter``) into a PostHog

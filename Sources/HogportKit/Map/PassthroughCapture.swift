@@ -1,3 +1,4 @@
+public import PostHogCore
 public import PostHogKit
 
 /// The fast path for PostHog-shaped NDJSON under the default mapping: a capture line

@@ -1,3 +1,4 @@
+public import PostHogCore
 public import PostHogKit
 
 /// How a row's timestamp is written.

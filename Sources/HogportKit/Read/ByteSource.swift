@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import PostHogCore
 public import PostHogKit
 
 /// Why input could not be read: the file, and where.

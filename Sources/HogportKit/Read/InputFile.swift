@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import PostHogCore
 public import PostHogKit
 
 /// Opens input for reading: a path or `-` (standard input), gzip detected by its magic bytes

@@ -1,4 +1,5 @@
 import Foundation
+public import PostHogCore
 public import PostHogKit
 
 /// Reads a whole file of PostHog-shaped NDJSON events into memory: the simple path used by

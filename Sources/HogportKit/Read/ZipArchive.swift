@@ -2,6 +2,7 @@
 import Foundation
 import Glibc
 #endif
+import PostHogCore
 public import PostHogKit
 import Synchronization
 

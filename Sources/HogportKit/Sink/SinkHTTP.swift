@@ -51,6 +51,7 @@ public enum SinkResponse: Sendable {
     }
 }
 
+import PostHogCore
 public import PostHogKit
 
 extension String {

@@ -1,4 +1,5 @@
 import Logging
+import PostHogCore
 public import PostHogKit
 import Synchronization
 

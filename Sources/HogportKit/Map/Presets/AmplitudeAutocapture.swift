@@ -1,3 +1,4 @@
+import PostHogCore
 public import PostHogKit
 
 /// Amplitude's autocaptured clicks and changes (`[Amplitude] Element Clicked`, `… Changed`) as

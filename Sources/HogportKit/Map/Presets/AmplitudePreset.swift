@@ -1,3 +1,4 @@
+public import PostHogCore
 public import PostHogKit
 
 /// Amplitude's Export API rows (`event_type`, `event_time`, `user_id`/`device_id`,

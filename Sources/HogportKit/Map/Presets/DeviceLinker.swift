@@ -1,3 +1,4 @@
+public import PostHogCore
 public import PostHogKit
 
 /// Decides which `$create_alias` messages `--link-devices` adds: one per (device, user) pair not

@@ -1,3 +1,4 @@
+public import PostHogCore
 public import PostHogKit
 
 /// Keeps a vendor preset from sending the same group properties over and over: Amplitude repeats

@@ -1,3 +1,4 @@
+public import PostHogCore
 public import PostHogKit
 
 /// Mixpanel's raw export rows (`{"event", "properties": {"time", "distinct_id", "$insert_id", …}}`)

@@ -1,3 +1,4 @@
+import PostHogCore
 public import PostHogKit
 
 /// A built-in way to read rows of one shape: the mapping applied to each row and, for vendor

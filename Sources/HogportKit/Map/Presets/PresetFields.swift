@@ -1,3 +1,4 @@
+import PostHogCore
 public import PostHogKit
 
 /// Small readers the vendor presets share.

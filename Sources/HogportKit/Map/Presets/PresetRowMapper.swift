@@ -1,3 +1,4 @@
+public import PostHogCore
 public import PostHogKit
 
 /// One source row through a preset: reshape (when the preset has a reshaper), leave out group

@@ -1,3 +1,4 @@
+public import PostHogCore
 public import PostHogKit
 
 /// Turns one row of a vendor's export into PostHog-shaped rows that ``MessageBuilder`` (with the

@@ -1,3 +1,4 @@
+public import PostHogCore
 public import PostHogKit
 
 /// Segment's archived calls (`track`, `identify`, `alias`, `page`, `screen`, `group`) as PostHog

@@ -1,3 +1,4 @@
+import PostHogCore
 public import PostHogKit
 
 /// Event uuids from a source's own ids.
