@@ -13,8 +13,9 @@ enum Bench {
         case "client": try await clientThroughput(Array(args.dropFirst()))
         case "core": coreThroughput()
         case "flags": try flags(Array(args.dropFirst()))
+        case "latency": try await CaptureLatencyBench.run(Array(args.dropFirst()))
         default:
-            FileHandle.standardError.write(Data("usage: hogport-bench client|core|flags …\n".utf8))
+            FileHandle.standardError.write(Data("usage: hogport-bench client|core|flags|latency …\n".utf8))
             exit(2)
         }
     }
