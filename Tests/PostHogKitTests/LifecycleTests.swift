@@ -67,7 +67,7 @@ struct LifecycleTests {
         let clock = ContinuousClock()
         let start = clock.now
         await client.shutdown(timeout: .milliseconds(200))
-        #expect(clock.now - start < .seconds(2), "took \(clock.now - start) (deadline 0.2 s plus 0.5 s for the stuck request)")
+        #expect(clock.now - start < .seconds(3), "took \(clock.now - start) (deadline 0.2 s plus 0.5 s for the stuck request)")
         #expect(errors.errors(.shutdownTimedOut).reduce(0) { $0 + $1.eventCount } == 50)
         gate.open()
     }
