@@ -53,6 +53,9 @@ PY
 echo "== PostHogKit client: capture into a loopback sink"
 "$bench" client --events 200000
 
+echo "== PostHogKit capture latency (per call): healthy loopback sink, then a host refusing connections"
+"$bench" latency --events 100000
+
 echo "== import: $events synthetic events (PostHog-shaped NDJSON.gz, the same as CSV, the same shuffled over 30 days)"
 python3 scripts/gen_events.py "$events" "$out"
 ls -l "$out"/events* | awk '{print "   " $5 " bytes  " $9}'

@@ -4,7 +4,7 @@
 public struct PostHogError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The cause, without details: usable as a log or metric label.
     public enum Kind: String, Sendable, Equatable {
-        /// The server refused the API key (401/403). Not retried.
+        /// The server refused the project API key (401/403). Not retried.
         case authentication
         /// The server kept failing (network errors, timeouts, 408/429/5xx) past the retry budget.
         case deliveryFailed
@@ -12,10 +12,14 @@ public struct PostHogError: Error, Sendable, Equatable, CustomStringConvertible 
         case eventsRejected
         /// An event is larger than PostHog accepts (1 MB) and was never sent.
         case eventTooLarge
-        /// The queue is full and the caller asked not to wait.
+        /// The queue stayed full longer than the caller may wait; the events were dropped.
         case queueFull
+        /// The host kept failing, so the circuit breaker is open; the events were dropped.
+        case hostUnavailable
         /// The client was shut down; nothing more is accepted.
         case shutDown
+        /// Shutdown reached its deadline with events still unsent; they were dropped.
+        case shutdownTimedOut
         /// The server answered with a status this client does not expect (for example 404).
         case unexpectedStatus
         /// A configuration value is unusable (for example a malformed host).
@@ -24,6 +28,12 @@ public struct PostHogError: Error, Sendable, Equatable, CustomStringConvertible 
         case invalidResponse
         /// The task was cancelled before delivery finished.
         case cancelled
+        /// Fetching feature flag definitions for local evaluation failed; the last ones are kept.
+        case flagDefinitionsFailed
+        /// The personal API key (or project secret key) was refused fetching flag definitions.
+        case personalApiKeyRefused
+        /// Asking PostHog to evaluate flags (`/flags`) failed; the flag reads got no server value.
+        case remoteFlagsFailed
     }
 
     /// The cause.
@@ -48,20 +58,18 @@ public struct PostHogError: Error, Sendable, Equatable, CustomStringConvertible 
     public var description: String {
         var text = message
         if let status { text += " (HTTP \(status))" }
-        switch kind {
-        case .authentication:
-            text += ". Check the project API key (POSTHOG_API_KEY) and the host: the key must belong to that host's project."
-        case .deliveryFailed:
-            text += ". The server or network kept failing; try again later (an import resumes from its checkpoint)."
-        case .queueFull:
-            text += ". Call flush() or use the waiting capture, or raise maxQueueSize."
-        case .eventTooLarge:
-            text += ". Remove large properties; PostHog accepts events up to 1 MB."
-        case .unexpectedStatus:
-            text += ". Check the host URL: it should be the PostHog ingestion host, e.g. https://us.i.posthog.com."
-        default:
-            break
-        }
+        if let advice = Self.advice[kind] { text += ". " + advice }
         return text
     }
+
+    private static let advice: [Kind: String] = [
+        .authentication: "Check the project API key and the host: the key must belong to that host's project.",
+        .deliveryFailed: "The server or network kept failing; the events were not delivered.",
+        .queueFull: "Raise maxQueueSize or captureTimeout, or send fewer events.",
+        .hostUnavailable: "The host keeps failing; the client probes it again later and sends once it answers.",
+        .shutdownTimedOut: "Raise the shutdown timeout to give the queue more time to drain.",
+        .eventTooLarge: "Remove large properties; PostHog accepts events up to 1 MB.",
+        .unexpectedStatus: "Check the host: it should be the PostHog ingestion host, such as https://us.i.posthog.com.",
+        .personalApiKeyRefused: "Check the personal API key and its feature_flag:read scope; flags are evaluated remotely meanwhile.",
+    ]
 }

@@ -1,5 +1,6 @@
 import Foundation
 import HogportKit
+import PostHogCore
 import PostHogKit
 
 /// `make bench` measurements. Each mode prints one JSON object; scripts/bench.sh puts them side
@@ -12,8 +13,9 @@ enum Bench {
         case "client": try await clientThroughput(Array(args.dropFirst()))
         case "core": coreThroughput()
         case "flags": try flags(Array(args.dropFirst()))
+        case "latency": try await CaptureLatencyBench.run(Array(args.dropFirst()))
         default:
-            FileHandle.standardError.write(Data("usage: hogport-bench client|core|flags …\n".utf8))
+            FileHandle.standardError.write(Data("usage: hogport-bench client|core|flags|latency …\n".utf8))
             exit(2)
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import HogportKit
+import PostHogCore
 
 /// What every long-running command (import, export) does around its work: the first SIGINT or
 /// SIGTERM asks the work to stop cleanly (a second one ends the process at once, which the

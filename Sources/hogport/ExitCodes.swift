@@ -1,5 +1,6 @@
 import ArgumentParser
 import HogportKit
+import PostHogCore
 
 /// hogport's exit codes, read from the one table in HogportKit (``ExitStatus``).
 enum ExitCodes {

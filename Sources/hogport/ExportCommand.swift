@@ -2,6 +2,7 @@ public import ArgumentParser
 import Foundation
 import HogportKit
 import Logging
+import PostHogCore
 import PostHogKit
 
 struct ExportCommand: AsyncParsableCommand {

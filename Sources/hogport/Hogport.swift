@@ -4,6 +4,7 @@ import Glibc
 #endif
 import Foundation
 import HogportKit
+import PostHogCore
 
 @main
 struct Hogport: AsyncParsableCommand {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import HogportKit
+import PostHogCore
 import PostHogKit
 
 /// `hogport presets`: the shapes `import --preset` reads.

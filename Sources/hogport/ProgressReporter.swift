@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HogportKit
+import PostHogCore
 import Synchronization
 
 enum ProgressMode: String, ExpressibleByArgument, CaseIterable {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HogportKit
 import Logging
+import PostHogCore
 import PostHogKit
 
 struct SendCommand: AsyncParsableCommand {
@@ -27,6 +28,8 @@ struct SendCommand: AsyncParsableCommand {
         var configuration = PostHogConfiguration(apiKey: apiKey, host: host)
         configuration.historicalMigration = historical
         configuration.flushAt = 500
+        // A command-line send waits for delivery (retries included) rather than dropping at exit.
+        configuration.shutdownTimeout = .seconds(3600)
         let failures = FailureCounter()
         configuration.onError = { error in
             failures.add(error.eventCount)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HogportKit
+import PostHogCore
 import PostHogKit
 
 struct StatusCommand: ParsableCommand {

@@ -1,5 +1,6 @@
 import Foundation
 import HogportKit
+import PostHogCore
 import PostHogKit
 
 /// The final summary of an import: readable text on stdout, or one JSON object.

@@ -1,4 +1,5 @@
 import HogportKit
+import PostHogCore
 import Testing
 
 /// AdaptiveConcurrency: additive increase when the limit was reached and the round-trip time held,

@@ -1,4 +1,5 @@
 import HogportKit
+import PostHogCore
 import PostHogKit
 import Testing
 

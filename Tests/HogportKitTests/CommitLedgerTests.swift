@@ -1,4 +1,5 @@
 import HogportKit
+import PostHogCore
 import Testing
 
 /// CommitLedger: a row's position is released only when its messages and every earlier row's are

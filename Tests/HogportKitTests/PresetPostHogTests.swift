@@ -1,5 +1,6 @@
 import Foundation
 import HogportKit
+import PostHogCore
 import PostHogKit
 import Testing
 import TestSupport

@@ -1,3 +1,4 @@
+import PostHogCore
 import Testing
 import Foundation
 import HogportKit

@@ -1,4 +1,5 @@
 @testable import HogportKit
+import PostHogCore
 import PostHogKit
 import Testing
 

@@ -1,4 +1,5 @@
 import HogportKit
+import PostHogCore
 import Testing
 
 /// TokenBucket: driven with explicit times, never sleeps.

@@ -1,4 +1,5 @@
 import Foundation
+import PostHogCore
 import PostHogKit
 import Synchronization
 import Testing
@@ -40,8 +41,8 @@ struct BatchSenderTests {
         #expect(Gzip.hasMagic(request.rawBody), "the body on the wire is gzip")
         #expect(request.header("Content-Encoding") == "gzip")
         #expect(request.header("Content-Type") == "application/json")
-        #expect(request.header("User-Agent") == "hogport/\(PostHogKitInfo.version)")
-        #expect(PostHogKitInfo.userAgent == "hogport/\(PostHogKitInfo.version)")
+        #expect(request.header("User-Agent") == "posthog-swift-server/\(PostHogKitInfo.version)")
+        #expect(PostHogKitInfo.userAgent == "posthog-swift-server/\(PostHogKitInfo.version)")
         #expect(request.timeout == .seconds(3))
         let json = try #require(request.json)
         #expect(json["api_key"] == .string(TestKeys.project))
@@ -209,7 +210,7 @@ struct BatchSenderTests {
             #expect(error?.eventCount == 6)
             #expect(transport.requestCount == 1)
             #expect(sleeper.durations.isEmpty)
-            #expect(error?.description.contains("POSTHOG_API_KEY") == true)
+            #expect(error?.description.contains("Check the project API key") == true)
         }
     }
 

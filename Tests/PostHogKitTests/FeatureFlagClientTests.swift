@@ -1,5 +1,6 @@
 import Foundation
 import HogportKit
+import PostHogCore
 import PostHogKit
 import Testing
 import TestSupport
@@ -368,7 +369,7 @@ struct FeatureFlagClientTests {
             .status(403), .status(429), .status(500), .status(503), .fail("connection reset"), flagJSONReply(200, ["cohorts": [:]]),
         ]
         let transport = flagScriptedTransport(definitions: [flagJSONReply(200, definitions, headers: [("ETag", #"W/"one""#)])] + failures)
-        try await PostHogClient.withClient(flagClientConfiguration(host: "http://flags.test", transport: transport)) { client in
+        await PostHogClient.withClient(flagClientConfiguration(host: "http://flags.test", transport: transport)) { client in
             #expect(await client.getFeatureFlag("a", distinctId: "u1", onlyEvaluateLocally: true) == true)
             for _ in failures {
                 await client.reloadFeatureFlags()
@@ -391,7 +392,7 @@ struct FeatureFlagClientTests {
             }
             return request.isRemoteFlags ? .status(500) : .ok
         }
-        try await PostHogClient.withClient(flagClientConfiguration(host: "http://flags.test", transport: transport)) { client in
+        await PostHogClient.withClient(flagClientConfiguration(host: "http://flags.test", transport: transport)) { client in
             async let value = client.getFeatureFlag("a", distinctId: "u1", sendFeatureFlagEvents: false)
             #expect(await eventually { gate.waiting == 1 })
             gate.open()
@@ -408,19 +409,21 @@ struct FeatureFlagClientTests {
         let transport = ScriptedTransport { request in
             guard request.isDefinitionsFetch else { return .ok }
             if request.index == 0 {
-                // The first load (started by init) is slow and answers with the older definitions.
+                // The first load (started by the first flag read) is slow and answers with the older definitions.
                 await gate.wait()
                 return flagJSONReply(200, v1)
             }
             return flagJSONReply(200, v2)
         }
-        try await PostHogClient.withClient(flagClientConfiguration(host: "http://flags.test", transport: transport)) { client in
+        await PostHogClient.withClient(flagClientConfiguration(host: "http://flags.test", transport: transport)) { client in
+            let firstRead = Task { await client.getFeatureFlag("a", distinctId: "u0", onlyEvaluateLocally: true, sendFeatureFlagEvents: false) }
             #expect(await eventually { gate.waiting == 1 })
             let reload = Task { await client.reloadFeatureFlags() }
             // Without serialisation the reload's fetch goes out (and is answered) at once; with it, it waits.
             await eventually(timeout: .milliseconds(500)) { transport.statuses.count == 2 && transport.statuses[1] != nil }
             gate.open()
             await reload.value
+            _ = await firstRead.value
             do {
                 #expect(await client.getFeatureFlag("a", distinctId: "u1", onlyEvaluateLocally: true) == false, "stale first response installed over the reload's")
             }

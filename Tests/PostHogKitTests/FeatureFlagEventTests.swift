@@ -1,5 +1,6 @@
 import Foundation
 import HogportKit
+import PostHogCore
 import PostHogKit
 import Testing
 import TestSupport
@@ -189,7 +190,7 @@ struct FeatureFlagEventTests {
             if request.isRemoteFlags { return flagJSONReply(200, flagsResponse([flagRecord("beta"), flagRecord("plan-gate", enabled: false)])) }
             return .ok
         }
-        try await PostHogClient.withClient(flagClientConfiguration(host: "http://flags.test", transport: transport)) { client in
+        await PostHogClient.withClient(flagClientConfiguration(host: "http://flags.test", transport: transport)) { client in
             async let queued = client.capture(distinctId: "u1", event: "early", sendFeatureFlags: true)
             #expect(await eventually { gate.waiting == 1 })
             // Give capture time to reach its flag read while the load is pending.

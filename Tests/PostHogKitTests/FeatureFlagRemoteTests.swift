@@ -1,4 +1,5 @@
 import Foundation
+import PostHogCore
 import PostHogKit
 import Testing
 import TestSupport
@@ -207,7 +208,7 @@ struct FeatureFlagRemoteTests {
         let transport = flagScriptedTransport(definitions: [flagJSONReply(200, definitions)], thenRemote: .status(500))
         let errors = ErrorRecorder()
         let configuration = flagClientConfiguration(host: "http://flags.test", transport: transport, errors: errors)
-        try await PostHogClient.withClient(configuration) { client in
+        await PostHogClient.withClient(configuration) { client in
             #expect(await client.getAllFlags(distinctId: "u1") == ["a": true])
         }
         #expect(transport.remoteFlagRequests.count == 1)

@@ -1,4 +1,5 @@
 import Foundation
+import PostHogCore
 import PostHogKit
 import Synchronization
 import Testing
@@ -77,6 +78,8 @@ struct PostHogClientTests {
         var configuration = scriptedConfiguration(transport, errors: errors)
         configuration.flushAt = 7
         configuration.maxQueueSize = 5
+        // This test is about contention, not outages: captures may wait as long as it takes.
+        configuration.captureTimeout = .seconds(60)
         let client = PostHogClient(configuration: configuration)
         let uuids = (0..<400).map { _ in EventUUID.v7() }
         await withTaskGroup(of: Bool.self) { group in
@@ -372,7 +375,7 @@ struct PostHogClientTests {
 
     @Test("PostHogError descriptions say what to do")
     func errorDescriptions() {
-        #expect(PostHogError(.queueFull, "full").description.contains("flush()"))
+        #expect(PostHogError(.queueFull, "full").description.contains("maxQueueSize"))
         #expect(PostHogError(.eventTooLarge, "big").description.contains("1 MB"))
         #expect(PostHogError(.unexpectedStatus, "x", status: 404).description.contains("(HTTP 404)"))
         #expect(PostHogError(.deliveryFailed, "x").shortDescription == "deliveryFailed")

@@ -1,4 +1,5 @@
 import Foundation
+import PostHogCore
 import PostHogKit
 import Testing
 

@@ -1,5 +1,6 @@
 public import Foundation
 public import HogportKit
+public import PostHogCore
 public import PostHogKit
 import Synchronization
 

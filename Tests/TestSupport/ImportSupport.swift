@@ -1,5 +1,6 @@
 import Foundation
 public import HogportKit
+public import PostHogCore
 public import PostHogKit
 import Synchronization
 

@@ -1,3 +1,4 @@
+import PostHogCore
 public import PostHogKit
 import Synchronization
 

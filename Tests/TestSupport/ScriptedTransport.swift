@@ -1,3 +1,4 @@
+public import PostHogCore
 public import PostHogKit
 import Synchronization
 

@@ -1,4 +1,5 @@
 public import HogportKit
+public import PostHogCore
 public import PostHogKit
 
 /// Starts a ``SinkServer`` on 127.0.0.1 with a free port and a SQLite file in a temporary

@@ -1,4 +1,5 @@
 public import PostHogKit
+import PostHogCore
 
 /// Groups encoded events into upload batches: at most `maxEvents` events and `maxBytes` bytes a
 /// batch, one UTC day a batch (PostHog asks historical imports for day-sized batches), with

@@ -1,4 +1,5 @@
 public import PostHogKit
+import PostHogCore
 
 /// Events bound for one request: one UTC day, with where each event came from.
 public struct UploadBatch: Sendable {

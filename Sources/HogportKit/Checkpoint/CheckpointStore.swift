@@ -1,4 +1,5 @@
 import PostHogKit
+import PostHogCore
 import Foundation
 
 /// An import job's progress in SQLite (WAL): each input file's identity and committed position

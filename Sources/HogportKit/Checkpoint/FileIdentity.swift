@@ -1,5 +1,6 @@
 import Foundation
 import PostHogKit
+import PostHogCore
 
 /// What identifies an input file across runs: its path, size, modification time and a hash of its
 /// first 64 KiB. A file whose head changed, or that shrank, is a different file.

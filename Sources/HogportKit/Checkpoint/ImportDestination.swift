@@ -1,4 +1,5 @@
 import PostHogKit
+import PostHogCore
 
 /// Where an import job sends its rows: the host and a fingerprint of the project key. A checkpoint
 /// records it, so the same checkpoint is never resumed against another project (its rows would be

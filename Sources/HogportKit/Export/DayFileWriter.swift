@@ -1,5 +1,6 @@
 import Foundation
 import PostHogKit
+import PostHogCore
 
 /// Writes one output file: rows go to a hidden temporary name in the output directory
 /// (`.events-….tmp`), gzip-compressed when asked, with a running SHA-1 of the bytes on disk;

@@ -1,5 +1,6 @@
 import Foundation
-public import PostHogKit
+public import PostHogCore
+import PostHogKit
 
 /// An export's progress in SQLite (WAL), one database per export (default
 /// `<out>/.hogport-export.db`):

@@ -1,3 +1,4 @@
+public import PostHogCore
 public import PostHogKit
 
 /// Everything an export run needs to know.

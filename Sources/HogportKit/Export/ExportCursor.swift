@@ -1,4 +1,5 @@
-public import PostHogKit
+public import PostHogCore
+import PostHogKit
 
 /// A position in the `(timestamp, uuid)` order of exported events: the last row written.
 public struct ExportCursor: Sendable, Hashable, CustomStringConvertible {

@@ -1,4 +1,5 @@
 import PostHogKit
+import PostHogCore
 
 /// Names of the files an export writes: `events-YYYY-MM-DD.<ext>[.gz]` for a day's first part,
 /// `events-YYYY-MM-DD.part-N.<ext>[.gz]` for part N ≥ 2 (a day continued by a later run, or

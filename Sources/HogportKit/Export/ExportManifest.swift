@@ -1,5 +1,6 @@
 import Foundation
-public import PostHogKit
+public import PostHogCore
+import PostHogKit
 
 /// `manifest.json` in the output directory: what the export holds, rebuilt from the checkpoint
 /// after every published file (written atomically, so it is never torn).

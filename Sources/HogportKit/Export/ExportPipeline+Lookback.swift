@@ -1,5 +1,6 @@
 import Logging
 import PostHogKit
+import PostHogCore
 
 extension ExportPipeline {
     /// Makes sure the checkpoint remembers every uuid exported in the lookback window before the

@@ -1,4 +1,5 @@
-public import PostHogKit
+public import PostHogCore
+import PostHogKit
 
 /// A live view of a running export, for progress lines.
 public struct ExportProgress: Sendable, Equatable {

@@ -1,4 +1,5 @@
-public import PostHogKit
+public import PostHogCore
+import PostHogKit
 
 /// The HogQL queries `hogport export` sends, as fixed texts with `{placeholders}` filled from the
 /// request's `values`. The sink answers exactly these texts and refuses anything else, so the

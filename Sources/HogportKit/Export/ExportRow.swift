@@ -1,4 +1,5 @@
-public import PostHogKit
+public import PostHogCore
+import PostHogKit
 
 /// One exported event, in the `posthog` preset's shape.
 public struct ExportRow: Sendable, Equatable {

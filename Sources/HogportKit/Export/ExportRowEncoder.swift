@@ -1,4 +1,5 @@
 import PostHogKit
+import PostHogCore
 
 /// Encodes rows as NDJSON lines or CSV records, in the shape `hogport import --preset posthog`
 /// reads back: `uuid`, `event`, `distinct_id`, `timestamp` (UTC ISO-8601) and `properties` (an

@@ -1,4 +1,5 @@
 import PostHogKit
+import PostHogCore
 
 /// Reads back the uuids an export published in a time window, from its recorded day files: what
 /// `--lookback` needs when the checkpoint did not remember that window (lookback added to an

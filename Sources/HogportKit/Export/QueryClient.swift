@@ -1,3 +1,4 @@
+import PostHogCore
 public import PostHogKit
 import Synchronization
 
@@ -115,7 +116,8 @@ public final class QueryClient: Sendable {
             if wait > 0 { try await pause(.milliseconds(Int64(wait * 1000))) }
             let request = HTTPTransportRequest(
                 method: method, url: url,
-                headers: [("Authorization", "Bearer \(configuration.personalAPIKey)"), ("Content-Type", "application/json"), ("Accept", "application/json")],
+                headers: [("Authorization", "Bearer \(configuration.personalAPIKey)"), ("Content-Type", "application/json"), ("Accept", "application/json"),
+                    ("User-Agent", HogportInfo.userAgent)],
                 body: body, timeout: configuration.requestTimeout)
             counters.withLock { $0.requests += 1 }
             let outcome: RetryPolicy.Outcome

@@ -1,4 +1,5 @@
-public import PostHogKit
+public import PostHogCore
+import PostHogKit
 public import Foundation
 
 /// Evaluates every flag for subjects read as JSON Lines and writes one answer line per input

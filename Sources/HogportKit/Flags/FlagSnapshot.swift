@@ -1,4 +1,5 @@
-public import PostHogKit
+public import PostHogCore
+import PostHogKit
 import Foundation
 
 /// A directory of feature-flag definitions, laid out for version control:

@@ -1,5 +1,6 @@
 import Foundation
 import PostHogKit
+import PostHogCore
 
 /// The job rules the command line does not decide: default paths, where events go, compression.
 extension ImportConfiguration {

@@ -1,4 +1,5 @@
 public import Logging
+import PostHogCore
 public import PostHogKit
 
 /// The import: read -> map -> batch -> send -> commit, with checkpoints.
@@ -54,7 +55,7 @@ public final class ImportPipeline: Sendable {
         var sender = BatchSender(
             apiKey: configuration.apiKey, host: configuration.host, transport: transport, gzip: configuration.gzip,
             historicalMigration: configuration.historicalMigration, requestTimeout: configuration.requestTimeout,
-            retryPolicy: configuration.retryPolicy, logger: logger, sleep: sleep)
+            retryPolicy: configuration.retryPolicy, userAgent: HogportInfo.userAgent, logger: logger, sleep: sleep)
         let watcher = FailureWatcher(host: configuration.isLocalSink ? "the local sink" : configuration.host, live: live, logger: logger)
         sender.observer = { watcher.observe($0) }
         return sender

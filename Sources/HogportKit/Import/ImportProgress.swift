@@ -1,4 +1,5 @@
-public import PostHogKit
+public import PostHogCore
+import PostHogKit
 
 /// A live view of a running import, for progress bars and log lines.
 public struct ImportProgress: Sendable, Equatable {

@@ -1,5 +1,6 @@
 import Logging
 import PostHogKit
+import PostHogCore
 
 /// The in-order part of the map stage: rows become ledger entries and batched events, rejected
 /// rows go to the rejects file, a preset's stateful mapper runs.

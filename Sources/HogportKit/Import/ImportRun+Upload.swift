@@ -1,5 +1,6 @@
 import Logging
 import PostHogKit
+import PostHogCore
 
 /// The send stage's side of the coordinator: start uploads as the gate allows, and settle what
 /// the server did with each batch.

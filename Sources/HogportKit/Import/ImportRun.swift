@@ -1,5 +1,6 @@
 import Logging
 import PostHogKit
+import PostHogCore
 import Synchronization
 
 /// One run of the import's stages, owned by one coordinating task:

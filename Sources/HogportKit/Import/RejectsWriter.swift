@@ -1,5 +1,6 @@
 import Foundation
 import PostHogKit
+import PostHogCore
 
 /// Appends rejected rows to an NDJSON file: `{"file","line","byte_offset","reason","raw"}`.
 ///

@@ -1,4 +1,5 @@
-public import PostHogKit
+public import PostHogCore
+import PostHogKit
 
 /// Reads rows of one input file as row objects, whatever its format, with each row's position.
 public struct RowReader {

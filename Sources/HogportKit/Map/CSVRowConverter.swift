@@ -1,4 +1,5 @@
-public import PostHogKit
+public import PostHogCore
+import PostHogKit
 
 /// Turns CSV records into row objects by hogport's column conventions:
 ///

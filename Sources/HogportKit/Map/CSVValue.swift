@@ -1,4 +1,5 @@
-public import PostHogKit
+public import PostHogCore
+import PostHogKit
 
 /// How a CSV cell becomes a JSON value.
 public enum CSVValueType: String, Sendable, Codable, CaseIterable {

@@ -1,4 +1,5 @@
 import PostHogKit
+import PostHogCore
 
 /// The map stage: turns a ``RowChunk`` into encoded messages. A value with no state, so chunks map
 /// in parallel on every core; the pipeline puts the results back in reading order.

@@ -1,4 +1,5 @@
-public import PostHogKit
+public import PostHogCore
+import PostHogKit
 
 /// A dotted path into a row object, such as `properties.user_id` or `context.page.url`.
 ///

@@ -1,4 +1,5 @@
-public import PostHogKit
+public import PostHogCore
+import PostHogKit
 import Foundation
 
 /// A mapping file: how rows of some shape become PostHog messages. Every key is optional; see

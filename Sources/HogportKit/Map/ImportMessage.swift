@@ -1,4 +1,5 @@
-public import PostHogKit
+public import PostHogCore
+import PostHogKit
 
 /// A row turned into a PostHog message, ready to batch.
 public struct ImportMessage: Sendable {

@@ -1,4 +1,5 @@
 public import PostHogKit
+public import PostHogCore
 
 /// One encoded message of a row, with what the batcher and the summary need.
 public struct MappedEvent: Sendable {

@@ -1,4 +1,5 @@
-public import PostHogKit
+public import PostHogCore
+import PostHogKit
 
 /// Turns a row object (an NDJSON line, or a CSV record after ``CSVRowConverter``) into a PostHog
 /// message, applying an ``ImportMapping``, and validates it so the server never sees a message

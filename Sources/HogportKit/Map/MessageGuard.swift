@@ -1,4 +1,5 @@
-public import PostHogKit
+import PostHogKit
+public import PostHogCore
 
 /// Refuses values that are valid JSON but would do damage in PostHog: a blank distinct id, a
 /// placeholder word used as one (every row with it would merge into one person), and a time in the

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+public import PostHogCore
 public import PostHogKit
 
 /// The fast path for PostHog-shaped NDJSON under the default mapping: a capture line

@@ -1,4 +1,5 @@
-public import PostHogKit
+public import PostHogCore
+import PostHogKit
 
 /// How a row's timestamp is written.
 ///

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import PostHogKit
+import PostHogCore
 
 /// Why input could not be read: the file, and where.
 public struct InputError: Error, Sendable, CustomStringConvertible {

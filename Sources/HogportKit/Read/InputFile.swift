@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import PostHogKit
+import PostHogCore
 
 /// Opens input for reading: a path or `-` (standard input), gzip detected by its magic bytes
 /// (never by the file name).

@@ -1,5 +1,6 @@
 import Foundation
-public import PostHogKit
+public import PostHogCore
+import PostHogKit
 
 /// Reads a whole file of PostHog-shaped NDJSON events into memory: the simple path used by
 /// `hogport send`. Imports use the streaming readers instead.

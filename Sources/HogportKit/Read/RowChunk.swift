@@ -1,4 +1,5 @@
-public import PostHogKit
+import PostHogKit
+public import PostHogCore
 
 /// A run of consecutive rows of one file, read and ready to map: the unit the source hands to the
 /// mapping workers. The rows' bytes live in one buffer the chunk owns, so a chunk keeps nothing of

@@ -3,6 +3,7 @@ import Foundation
 import Glibc
 #endif
 import PostHogKit
+import PostHogCore
 import Synchronization
 
 /// A zip file's table of contents, read from its central directory, and its entries as byte

@@ -1,5 +1,6 @@
 import Logging
 import PostHogKit
+import PostHogCore
 import Synchronization
 
 /// Makes a failing server visible from its first failed attempt: counts retries and the last

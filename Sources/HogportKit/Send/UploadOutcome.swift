@@ -1,4 +1,5 @@
 public import PostHogKit
+import PostHogCore
 
 /// What happened to one upload: the server's report, or why it failed.
 public struct UploadOutcome: Sendable {

@@ -1,4 +1,5 @@
 import PostHogKit
+import PostHogCore
 import Foundation
 
 /// The sink's feature-flag endpoints, served from a definitions file:

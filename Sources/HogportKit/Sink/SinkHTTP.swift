@@ -52,6 +52,7 @@ public enum SinkResponse: Sendable {
 }
 
 import PostHogKit
+import PostHogCore
 
 extension String {
     var removingPercentEncodingLenient: String {

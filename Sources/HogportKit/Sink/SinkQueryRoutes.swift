@@ -1,4 +1,5 @@
 import PostHogKit
+import PostHogCore
 import Synchronization
 
 /// The sink's query endpoint, for `hogport export`: `POST /api/projects/:id/query/` answers the

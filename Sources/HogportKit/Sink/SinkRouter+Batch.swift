@@ -1,3 +1,4 @@
+import PostHogCore
 import PostHogKit
 
 extension SinkRouter {

@@ -1,5 +1,6 @@
 import Logging
 import PostHogKit
+import PostHogCore
 import Synchronization
 
 /// The sink's request handling, free of sockets: PostHog's capture contract (and, for other

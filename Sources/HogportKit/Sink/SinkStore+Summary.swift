@@ -1,4 +1,5 @@
-public import PostHogKit
+public import PostHogCore
+import PostHogKit
 
 extension SinkStore {
     /// What a sink's store holds, for reports.

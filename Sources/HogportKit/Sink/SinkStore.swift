@@ -1,4 +1,5 @@
-public import PostHogKit
+public import PostHogCore
+import PostHogKit
 import Synchronization
 
 /// The sink's SQLite storage: every accepted event, one row each (duplicates included, so tests

@@ -1,3 +1,5 @@
+import PostHogCore
+
 /// The client's queue as a state machine: what is waiting, who waits for space or for a flush, and
 /// when the worker should send. Pure; ``PostHogClient`` drives it under a lock.
 struct ClientQueue {
@@ -51,6 +53,23 @@ struct ClientQueue {
         queuedBytes -= batch.reduce(0) { $0 + $1.bytes.count }
         if events.isEmpty { drainRequested = false }
         return batch
+    }
+
+    /// Puts a batch that could not be sent back at the head of the queue (it may overfill the
+    /// queue by that batch), to be sent when the host answers again.
+    mutating func requeue(_ batch: [EncodedEvent]) {
+        events.insert(contentsOf: batch, at: 0)
+        drainRequested = true
+        queuedBytes += batch.reduce(0) { $0 + $1.bytes.count }
+    }
+
+    /// Removes every queued event (to drop them), returning how many there were.
+    mutating func takeAll() -> Int {
+        let count = events.count
+        events.removeAll()
+        queuedBytes = 0
+        drainRequested = false
+        return count
     }
 
     mutating func settle(_ count: Int) {

@@ -1,5 +1,6 @@
-public import Foundation
+import Foundation
 import Logging
+public import PostHogCore
 
 extension PostHogClient {
     /// Evaluates one flag: locally when the definitions decide it, else (unless
@@ -9,25 +10,47 @@ extension PostHogClient {
     ///   - groups: group memberships, `["company": "acme"]`, for group flags.
     ///   - personProperties: person properties to match on (`distinct_id` is added).
     ///   - groupProperties: per group type, properties to match on (`$group_key` is added).
-    ///   - sendFeatureFlagEvents: capture `$feature_flag_called` (once per user, flag and value).
+    ///   - deviceId: the device id, for flags that bucket by device.
+    ///   - sendFeatureFlagEvents: capture `$feature_flag_called` (once per user, flag and value);
+    ///     it never waits for room in the event queue.
     /// - Returns: the value, or nil when it cannot be had (unknown flag, unresolved locally with
-    ///   `onlyEvaluateLocally`, or an error, which is logged).
+    ///   `onlyEvaluateLocally`, a disabled client, or an error, which reaches `onError`).
     public func getFeatureFlag(
         _ key: String,
         distinctId: String,
         groups: [String: String] = [:],
         personProperties: [String: JSONValue] = [:],
         groupProperties: [String: [String: JSONValue]] = [:],
+        deviceId: String? = nil,
         onlyEvaluateLocally: Bool = false,
         sendFeatureFlagEvents: Bool = true
     ) async -> FeatureFlagValue? {
-        let result = await flagResult(
-            key, subject: FlagSubject(distinctId: distinctId, groups: groups, personProperties: personProperties, groupProperties: groupProperties),
-            onlyEvaluateLocally: onlyEvaluateLocally)
+        await getFeatureFlagResult(
+            key, distinctId: distinctId, groups: groups, personProperties: personProperties, groupProperties: groupProperties,
+            deviceId: deviceId, onlyEvaluateLocally: onlyEvaluateLocally, sendFeatureFlagEvents: sendFeatureFlagEvents)?.value
+    }
+
+    /// Evaluates one flag and returns its value and payload together (one evaluation, one
+    /// `$feature_flag_called`); nil when the value cannot be had. Parameters as in
+    /// ``getFeatureFlag(_:distinctId:groups:personProperties:groupProperties:deviceId:onlyEvaluateLocally:sendFeatureFlagEvents:)``.
+    public func getFeatureFlagResult(
+        _ key: String,
+        distinctId: String,
+        groups: [String: String] = [:],
+        personProperties: [String: JSONValue] = [:],
+        groupProperties: [String: [String: JSONValue]] = [:],
+        deviceId: String? = nil,
+        onlyEvaluateLocally: Bool = false,
+        sendFeatureFlagEvents: Bool = true
+    ) async -> FeatureFlagResult? {
+        guard !configuration.disabled else { return nil }
+        let subject = FlagSubject(
+            distinctId: distinctId, groups: groups, personProperties: personProperties, groupProperties: groupProperties, deviceId: deviceId)
+        let result = await flagResult(key, subject: subject, onlyEvaluateLocally: onlyEvaluateLocally)
         if sendFeatureFlagEvents {
             await reportFlagCalled(key, subject: FlagSubject(distinctId: distinctId, groups: groups), result: result)
         }
-        return result.value
+        return result.value.map { FeatureFlagResult(key: key, value: $0, payload: result.payload, locallyEvaluated: result.locallyEvaluated) }
     }
 
     /// Whether a flag is on for the user (a variant counts as on); nil when it cannot be evaluated.
@@ -37,12 +60,13 @@ extension PostHogClient {
         groups: [String: String] = [:],
         personProperties: [String: JSONValue] = [:],
         groupProperties: [String: [String: JSONValue]] = [:],
+        deviceId: String? = nil,
         onlyEvaluateLocally: Bool = false,
         sendFeatureFlagEvents: Bool = true
     ) async -> Bool? {
         await getFeatureFlag(
             key, distinctId: distinctId, groups: groups, personProperties: personProperties, groupProperties: groupProperties,
-            onlyEvaluateLocally: onlyEvaluateLocally, sendFeatureFlagEvents: sendFeatureFlagEvents)?.isEnabled
+            deviceId: deviceId, onlyEvaluateLocally: onlyEvaluateLocally, sendFeatureFlagEvents: sendFeatureFlagEvents)?.isEnabled
     }
 
     /// The decoded JSON payload for the flag's value for this user (sends no event).
@@ -52,10 +76,14 @@ extension PostHogClient {
         groups: [String: String] = [:],
         personProperties: [String: JSONValue] = [:],
         groupProperties: [String: [String: JSONValue]] = [:],
+        deviceId: String? = nil,
         onlyEvaluateLocally: Bool = false
     ) async -> JSONValue? {
-        await flagResult(
-            key, subject: FlagSubject(distinctId: distinctId, groups: groups, personProperties: personProperties, groupProperties: groupProperties),
+        guard !configuration.disabled else { return nil }
+        return await flagResult(
+            key,
+            subject: FlagSubject(
+                distinctId: distinctId, groups: groups, personProperties: personProperties, groupProperties: groupProperties, deviceId: deviceId),
             onlyEvaluateLocally: onlyEvaluateLocally
         ).payload
     }
@@ -67,23 +95,28 @@ extension PostHogClient {
         groups: [String: String] = [:],
         personProperties: [String: JSONValue] = [:],
         groupProperties: [String: [String: JSONValue]] = [:],
+        deviceId: String? = nil,
         onlyEvaluateLocally: Bool = false
     ) async -> [String: FeatureFlagValue] {
         await getAllFlagsAndPayloads(
             distinctId: distinctId, groups: groups, personProperties: personProperties, groupProperties: groupProperties,
-            onlyEvaluateLocally: onlyEvaluateLocally
+            deviceId: deviceId, onlyEvaluateLocally: onlyEvaluateLocally
         ).flags
     }
 
-    /// Every flag's value and decoded payload for the user; see ``getAllFlags(distinctId:groups:personProperties:groupProperties:onlyEvaluateLocally:)``.
+    /// Every flag's value and decoded payload for the user; see ``getAllFlags(distinctId:groups:personProperties:groupProperties:deviceId:onlyEvaluateLocally:)``.
     public func getAllFlagsAndPayloads(
         distinctId: String,
         groups: [String: String] = [:],
         personProperties: [String: JSONValue] = [:],
         groupProperties: [String: [String: JSONValue]] = [:],
+        deviceId: String? = nil,
         onlyEvaluateLocally: Bool = false
     ) async -> (flags: [String: FeatureFlagValue], payloads: [String: JSONValue]) {
-        let subject = FlagSubject(distinctId: distinctId, groups: groups, personProperties: personProperties, groupProperties: groupProperties)
+        guard !configuration.disabled else { return ([:], [:]) }
+        let subject = FlagSubject(
+            distinctId: distinctId, groups: groups, personProperties: personProperties, groupProperties: groupProperties, deviceId: deviceId)
+        start()
         await featureFlags.waitForFirstLoad()
         var flags: [String: FeatureFlagValue] = [:]
         var payloads: [String: JSONValue] = [:]
@@ -104,7 +137,7 @@ extension PostHogClient {
         switch await featureFlags.remote.evaluate(subject, keys: nil) {
         case .success(let response):
             if response.quotaLimited {
-                configuration.logger.warning("feature flags quota exceeded; no flag values")
+                report(PostHogError(.remoteFlagsFailed, "feature flags quota exceeded; no flag values", status: 402))
                 return ([:], [:])
             }
             // The server's answer replaces local values, except for keys the server failed on.
@@ -127,6 +160,8 @@ extension PostHogClient {
 
     /// Fetches flag definitions now instead of waiting for the next poll.
     public func reloadFeatureFlags() async {
+        guard !configuration.disabled else { return }
+        start()
         await featureFlags.reload()
     }
 
@@ -139,6 +174,7 @@ extension PostHogClient {
     }
 
     func flagResult(_ key: String, subject: FlagSubject, onlyEvaluateLocally: Bool) async -> FlagReadResult {
+        start()
         await featureFlags.waitForFirstLoad()
         var error: String?
         if let loaded = featureFlags.current {
@@ -160,7 +196,7 @@ extension PostHogClient {
             }
             return FlagReadResult(value: record.value, payload: record.payload, locallyEvaluated: false, requestId: response.requestId)
         case .failure(let failure):
-            configuration.logger.warning("flag '\(key)' could not be evaluated remotely: \(failure)")
+            report(PostHogError(failure.kind, "flag '\(key)': \(failure.message)", status: failure.status))
             return FlagReadResult(locallyEvaluated: false, error: "connection_error")
         }
     }
@@ -179,6 +215,9 @@ extension PostHogClient {
         }
         if let requestId = result.requestId { properties["$feature_flag_request_id"] = .string(requestId) }
         if let error = result.error { properties["$feature_flag_error"] = .string(error) }
-        await enqueue(.capture("$feature_flag_called", distinctId: subject.distinctId, properties: properties, timestamp: .now(), groups: subject.groups))
+        // Never waits: a full queue drops the event (counted and reported) rather than stall a flag read.
+        _ = await submit(
+            .capture("$feature_flag_called", distinctId: subject.distinctId, properties: properties, timestamp: .now(), groups: subject.groups),
+            maxWait: .zero)
     }
 }

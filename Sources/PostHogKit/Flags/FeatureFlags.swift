@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Synchronization
+import PostHogCore
 
 /// The client's feature-flag machinery: definitions kept fresh by a poller, local evaluation,
 /// the remote fallback, and `$feature_flag_called` deduplication.
@@ -25,11 +26,16 @@ final class FeatureFlags: Sendable {
     let remote: RemoteFlags
     let logger: Logger
     let interval: Duration
+    /// Reports a flag failure to the client's `onError` (and logger).
+    let report: @Sendable (PostHogError) -> Void
     let state = Mutex(State())
     static let maximumReportedIds = 50_000
 
-    init(configuration: PostHogConfiguration, transport: any HTTPTransport) {
-        remote = RemoteFlags(host: configuration.host, projectAPIKey: configuration.apiKey, transport: transport, timeout: configuration.featureFlagRequestTimeout)
+    init(configuration: PostHogConfiguration, transport: any HTTPTransport, report: @escaping @Sendable (PostHogError) -> Void) {
+        remote = RemoteFlags(
+            host: configuration.host, projectAPIKey: configuration.apiKey, transport: transport, timeout: configuration.featureFlagRequestTimeout,
+            disableGeoIP: configuration.disableGeoIP)
+        self.report = report
         logger = configuration.logger
         interval = configuration.featureFlagsPollingInterval
         if let secret = configuration.personalApiKey, !secret.isEmpty {
@@ -39,22 +45,22 @@ final class FeatureFlags: Sendable {
         }
     }
 
-    /// Starts the first load and the poller (when a secret key is configured).
+    /// Starts the first load and the poller (when a secret key is configured), once.
     func start() {
         guard fetcher != nil else { return }
-        let first = Task { [self] in await self.fetchAndApply() }
-        let interval = self.interval
-        let poller = Task { [weak self] in
-            await first.value
-            while !Task.isCancelled {
-                try? await Task.sleep(for: interval)
-                guard let self, !Task.isCancelled else { return }
-                await self.fetchAndApply()
+        state.withLock { s in
+            guard s.firstLoad == nil else { return }
+            let first = Task { [self] in await self.fetchAndApply() }
+            let interval = self.interval
+            s.firstLoad = first
+            s.poller = Task { [weak self] in
+                await first.value
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: interval)
+                    guard let self, !Task.isCancelled else { return }
+                    await self.fetchAndApply()
+                }
             }
-        }
-        state.withLock {
-            $0.firstLoad = first
-            $0.poller = poller
         }
     }
 
@@ -91,24 +97,24 @@ final class FeatureFlags: Sendable {
                 }
                 logger.debug("loaded feature flag definitions", metadata: ["flags": "\(loaded.keys.count)"])
             } catch {
-                logger.error("unreadable feature flag definitions: \(error)")
+                report(PostHogError(.flagDefinitionsFailed, "unreadable feature flag definitions: \(error)", status: 200))
             }
         case .notModified(let newTag):
             state.withLock { $0.etag = newTag }
         case .quotaLimited:
-            logger.warning("feature flags quota exceeded: local evaluation disabled until the quota resets")
+            report(PostHogError(.flagDefinitionsFailed, "feature flags quota exceeded: local evaluation is off until the quota resets", status: 402))
             state.withLock {
                 $0.loaded = nil
                 $0.etag = nil
             }
         case .unauthorized:
-            logger.error("the personal API key was refused (401) fetching flag definitions; check it and its feature_flag:read scope")
+            report(PostHogError(.personalApiKeyRefused, "the personal API key was refused fetching flag definitions", status: 401))
             state.withLock {
                 $0.loaded = nil
                 $0.etag = nil
             }
         case .failed(let status, let message):
-            logger.warning("could not fetch flag definitions (\(status.map(String.init) ?? "network")): \(message); will retry in \(interval)")
+            report(PostHogError(.flagDefinitionsFailed, "could not fetch flag definitions: \(message); next try in \(interval)", status: status))
         }
     }
 

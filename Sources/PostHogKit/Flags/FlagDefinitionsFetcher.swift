@@ -1,3 +1,5 @@
+public import PostHogCore
+
 /// Fetches feature-flag definitions for local evaluation: `GET {host}/flags/definitions`.
 ///
 /// It sends the project key as `token`, `send_cohorts`, the secret (a personal API key `phx_…` or a

@@ -1,3 +1,5 @@
+import PostHogCore
+
 /// Asks PostHog to evaluate flags: `POST {host}/flags/?v=2`, the fallback for flags that cannot
 /// be decided locally.
 struct RemoteFlags: Sendable {
@@ -5,6 +7,7 @@ struct RemoteFlags: Sendable {
     var projectAPIKey: String
     var transport: any HTTPTransport
     var timeout: Duration
+    var disableGeoIP: Bool
 
     struct Record: Sendable {
         var value: FeatureFlagValue
@@ -31,7 +34,7 @@ struct RemoteFlags: Sendable {
         var body: [String: JSONValue] = [
             "token": .string(projectAPIKey), "distinct_id": .string(subject.distinctId),
             "groups": .object(subject.groups.mapValues { .string($0) }), "person_properties": .object(subject.personProperties),
-            "group_properties": .object(groupProperties), "geoip_disable": true,
+            "group_properties": .object(groupProperties), "geoip_disable": .bool(disableGeoIP),
         ]
         if let keys { body["flag_keys_to_evaluate"] = .array(keys.map { .string($0) }) }
         if let device = subject.deviceId { body["device_id"] = .string(device) }
@@ -39,23 +42,23 @@ struct RemoteFlags: Sendable {
             method: "POST", url: BatchSender.join(host, "/flags/?v=2"),
             headers: [("Content-Type", "application/json"), ("User-Agent", PostHogKitInfo.userAgent)],
             body: JSONWriter.encode(.object(body)), timeout: timeout)
-        var lastError = PostHogError(.invalidResponse, "no answer from /flags")
+        var lastError = PostHogError(.remoteFlagsFailed, "no answer from /flags")
         // One retry, on transport errors and 502/504 only, as the SDKs do.
         for attempt in 0..<2 {
             let response: HTTPTransportResponse
             do {
                 response = try await transport.send(request)
             } catch {
-                lastError = PostHogError(.deliveryFailed, "flags request failed: \(error)")
+                lastError = PostHogError(.remoteFlagsFailed, "flags request failed: \(error)")
                 if attempt == 0 { continue }
                 return .failure(lastError)
             }
             if (response.status == 502 || response.status == 504) && attempt == 0 { continue }
             guard (200..<300).contains(response.status) else {
-                return .failure(PostHogError(.unexpectedStatus, "flags request refused", status: response.status))
+                return .failure(PostHogError(.remoteFlagsFailed, "flags request refused", status: response.status))
             }
             guard let json = try? JSONParser.parse(response.body) else {
-                return .failure(PostHogError(.invalidResponse, "the /flags response is not JSON"))
+                return .failure(PostHogError(.remoteFlagsFailed, "the /flags response is not JSON"))
             }
             return .success(Self.parse(json))
         }

@@ -1,4 +1,5 @@
 public import Logging
+import PostHogCore
 
 /// Posts batches to `{host}/batch/` and sees each one through: retries, 413 splits, 400 bisection,
 /// fatal authentication errors.
@@ -21,6 +22,9 @@ public struct BatchSender: Sendable {
     public var jitter: @Sendable () -> Double
     /// Sees every HTTP attempt.
     public var observer: (@Sendable (DeliveryAttempt) -> Void)?
+    /// Asked before each retry; false stops retrying and fails the batch with
+    /// ``PostHogError/Kind/hostUnavailable`` (the client's circuit breaker answers here).
+    public var retryGate: (@Sendable () -> Bool)?
 
     public init(
         apiKey: String,
@@ -87,6 +91,11 @@ public struct BatchSender: Sendable {
                 report.delivered += events.count
                 return report
             case .retry(let delay):
+                if let retryGate, !retryGate() {
+                    throw PostHogError(
+                        .hostUnavailable, "stopped retrying a batch of \(events.count) events: the host keeps failing (\(Self.describe(outcome)))",
+                        status: Self.status(of: outcome), eventCount: events.count)
+                }
                 report.retries += 1
                 logger.debug("retrying batch", metadata: ["events": "\(events.count)", "attempt": "\(attempt)", "outcome": "\(Self.describe(outcome))", "delay_ms": "\(delay.milliseconds)"])
                 do {
@@ -111,10 +120,7 @@ public struct BatchSender: Sendable {
                     return report
                 }
                 logger.debug(isSplit ? "batch too large, splitting" : "batch refused, bisecting", metadata: ["events": "\(events.count)"])
-                let middle = events.count / 2
-                report.merge(try await deliver(Array(events[..<middle])))
-                report.merge(try await deliver(Array(events[middle...])))
-                return report
+                return try await deliverHalves(events, report: report)
             case .fatalAuthentication(let status):
                 throw PostHogError(.authentication, "the server refused the API key", status: status, eventCount: events.count)
             case .unexpected(let status):
@@ -123,6 +129,32 @@ public struct BatchSender: Sendable {
                     eventCount: events.count)
             }
         }
+    }
+
+    /// Delivers both halves of a split batch. A half that fails for good does not stop the other;
+    /// the error then counts every event of `events` that was not delivered.
+    private func deliverHalves(_ events: [EncodedEvent], report: DeliveryReport) async throws(PostHogError) -> DeliveryReport {
+        var report = report
+        let middle = events.count / 2
+        var failure: PostHogError?
+        var failed = 0
+        for half in [Array(events[..<middle]), Array(events[middle...])] {
+            do throws(PostHogError) {
+                report.merge(try await deliver(half))
+            } catch where error.kind == .authentication || error.kind == .cancelled {
+                // Nothing later can work: count this half, what failed before, and what is left.
+                let left = events.count - report.delivered
+                throw PostHogError(error.kind, error.message, status: error.status, eventCount: left)
+            } catch {
+                failure = failure ?? error
+                failed += error.eventCount
+            }
+        }
+        guard let failure else { return report }
+        let rejected = report.rejected.count
+        var message = "\(failed) of \(events.count) events were not delivered: \(failure.message)"
+        if rejected > 0 { message += "; \(rejected) more were rejected by the server" }
+        throw PostHogError(failure.kind, message, status: failure.status, eventCount: failed + rejected)
     }
 
     private func post(_ events: [EncodedEvent]) async -> (RetryPolicy.Outcome, Int, Duration, String) {

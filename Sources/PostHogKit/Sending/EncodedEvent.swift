@@ -1,3 +1,5 @@
+public import PostHogCore
+
 /// An event already serialized to JSON, ready to be joined into a batch body.
 public struct EncodedEvent: Sendable {
     /// The event's uuid, for reports.

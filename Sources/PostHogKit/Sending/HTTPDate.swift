@@ -1,3 +1,5 @@
+import PostHogCore
+
 /// Parses the IMF-fixdate form of HTTP dates (`Sun, 06 Nov 1994 08:49:37 GMT`).
 enum HTTPDate {
     static func parse(_ text: String) -> Timestamp? {

@@ -1,3 +1,5 @@
+public import PostHogCore
+
 /// Decides what to do after one attempt to post a batch: a pure value type, tested without I/O.
 ///
 /// Network errors, timeouts, 408, 429 and 5xx are retried with capped exponential backoff and

@@ -1,4 +1,5 @@
 import PostHogKit
+import PostHogCore
 
 /// Amplitude's autocaptured clicks and changes (`[Amplitude] Element Clicked`, `… Changed`) as
 /// PostHog `$autocapture` events: `$event_type` `click` or `change`, and the element with its

@@ -1,4 +1,5 @@
-public import PostHogKit
+public import PostHogCore
+import PostHogKit
 
 /// Amplitude's Export API rows (`event_type`, `event_time`, `user_id`/`device_id`,
 /// `event_properties`, `user_properties`, `groups`, …) as PostHog messages. docs/migrate-amplitude.md

@@ -1,4 +1,5 @@
-public import PostHogKit
+public import PostHogCore
+import PostHogKit
 
 /// Decides which `$create_alias` messages `--link-devices` adds: one per (device, user) pair not
 /// linked before, by this run or, through the checkpoint's `links` table, an earlier one.

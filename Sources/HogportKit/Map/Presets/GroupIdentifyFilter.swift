@@ -1,4 +1,5 @@
-public import PostHogKit
+public import PostHogCore
+import PostHogKit
 
 /// Keeps a vendor preset from sending the same group properties over and over: Amplitude repeats
 /// a group's properties on every event of the group, and each would become a `$groupidentify`.

@@ -1,4 +1,5 @@
-public import PostHogKit
+public import PostHogCore
+import PostHogKit
 
 /// Mixpanel's raw export rows (`{"event", "properties": {"time", "distinct_id", "$insert_id", …}}`)
 /// as PostHog messages. docs/migrate-mixpanel.md has the full table.

@@ -1,4 +1,5 @@
 import PostHogKit
+import PostHogCore
 
 /// A built-in way to read rows of one shape: the mapping applied to each row and, for vendor
 /// exports, the reshaper that first turns a vendor row into PostHog-shaped rows.

@@ -1,4 +1,5 @@
 import PostHogKit
+import PostHogCore
 
 /// Small readers the vendor presets share.
 enum PresetFields {

@@ -1,4 +1,5 @@
-public import PostHogKit
+public import PostHogCore
+import PostHogKit
 
 /// One source row through a preset: reshape (when the preset has a reshaper), leave out group
 /// identifies that repeat what was sent (``GroupIdentifyFilter``), add the `$create_alias` rows

@@ -1,4 +1,5 @@
-public import PostHogKit
+public import PostHogCore
+import PostHogKit
 
 /// Turns one row of a vendor's export into PostHog-shaped rows that ``MessageBuilder`` (with the
 /// default ``ImportMapping``) maps and validates like any `posthog` row.

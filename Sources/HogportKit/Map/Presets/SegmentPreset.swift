@@ -1,4 +1,5 @@
-public import PostHogKit
+public import PostHogCore
+import PostHogKit
 
 /// Segment's archived calls (`track`, `identify`, `alias`, `page`, `screen`, `group`) as PostHog
 /// messages. docs/migrate-segment.md has the full table.

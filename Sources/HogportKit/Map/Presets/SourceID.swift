@@ -1,4 +1,5 @@
 import PostHogKit
+import PostHogCore
 
 /// Event uuids from a source's own ids.
 enum SourceID {
