@@ -389,6 +389,7 @@ public final class ImportPipeline: Sendable {
                         continue
                     }
                     var reader = try RowReader(path: path, format: config.format, mapping: config.mapping)
+                    mapper.startFile(path)
                     reader.parsesNDJSON = !passthrough
                     if reader.isEmptyFile { logger.warning("\(name): the file is empty; nothing to import from it") }
                     if let recorded, recorded.offset > 0, path != "-" {
