@@ -24,11 +24,6 @@ enum GA4Fields {
         }
     }
 
-    /// An id column as text: a string, or an integer's digits.
-    static func text(_ value: JSONValue?) -> String? {
-        PresetFields.id(value)
-    }
-
     /// The typed value of an `event_params`/`user_properties` entry: `string_value` a string,
     /// `int_value` an exact integer, `float_value`/`double_value` a number; nil when none is set.
     static func typedValue(_ value: JSONValue?) -> JSONValue? {

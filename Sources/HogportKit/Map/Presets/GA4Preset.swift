@@ -33,12 +33,12 @@ public struct GA4Preset: RowReshaper {
     ]
 
     public func reshape(_ row: [String: JSONValue]) throws(MappingError) -> ReshapedRow {
-        guard let sourceName = GA4Fields.text(row["event_name"]) else { throw MappingError("missing event_name") }
+        guard let sourceName = PresetFields.id(row["event_name"]) else { throw MappingError("missing event_name") }
         if !keepBookkeeping && Self.bookkeepingEvents.contains(sourceName) {
             return .skipped("GA4 '\(sourceName)' events are GA's bookkeeping (--ga4-keep-bookkeeping imports them)")
         }
-        let userId = GA4Fields.text(row["user_id"])
-        let pseudoId = GA4Fields.text(row["user_pseudo_id"])
+        let userId = PresetFields.id(row["user_id"])
+        let pseudoId = PresetFields.id(row["user_pseudo_id"])
         guard let distinctId = userId ?? pseudoId else { throw MappingError("neither user_id nor user_pseudo_id is set") }
         guard let micros = GA4Fields.integer(row["event_timestamp"]) else {
             throw MappingError("event_timestamp is missing or not an integer of microseconds (got \(row["event_timestamp"].map { JSONWriter.string($0) } ?? "nothing"))")
@@ -59,8 +59,8 @@ public struct GA4Preset: RowReshaper {
     /// run, distinct for events of one bundle.
     static func uuid(_ row: [String: JSONValue], event: String, micros: Int64) -> String {
         SourceID.uuid(
-            "ga4", event, GA4Fields.text(row["user_pseudo_id"]) ?? "", String(micros),
-            GA4Fields.text(row["event_bundle_sequence_id"]) ?? "", GA4Fields.text(row["batch_event_index"]) ?? "")
+            "ga4", event, PresetFields.id(row["user_pseudo_id"]) ?? "", String(micros),
+            PresetFields.id(row["event_bundle_sequence_id"]) ?? "", PresetFields.id(row["batch_event_index"]) ?? "")
     }
 
     /// The event's properties: `event_params` typed, page params renamed, device, geo, traffic
@@ -69,7 +69,7 @@ public struct GA4Preset: RowReshaper {
         var properties = try GA4Fields.keyValues(row["event_params"], "event_params")
         for (from, to) in renamedParams { PresetFields.move(&properties, from, to: to) }
         for (path, property) in columnProperties { PresetFields.put(&properties, property, value(row, path)) }
-        if let category = GA4Fields.text(value(row, ["device", "category"])) {
+        if let category = PresetFields.id(value(row, ["device", "category"])) {
             PresetFields.put(&properties, "$device_type", .string(GA4Fields.deviceType(category)))
         }
         if let ecommerce = try GA4Fields.record(row["ecommerce"]) { properties["ecommerce"] = .object(ecommerce) }

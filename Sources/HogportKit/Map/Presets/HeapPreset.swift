@@ -41,8 +41,10 @@ public struct HeapPreset: RowReshaper {
         case .userMigrations: return try HeapUsers.migration(columns)
         case .sessions: return .skipped("Heap's sessions table is not imported (PostHog derives sessions from the events)")
         case .allEvents, .events:
-            // Rows without a name of their own are named by the table: the explicit one, else the file's.
-            return try event(columns, tableEvent: table.map { $0.eventName } ?? fileTable?.eventName)
+            // Rows without a name of their own are named by the table: the explicit one (none for
+            // all_events), else the file's.
+            let tableEvent = table != nil ? table?.eventName : fileTable?.eventName
+            return try event(columns, tableEvent: tableEvent)
         }
     }
 
