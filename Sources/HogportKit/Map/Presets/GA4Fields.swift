@@ -1,4 +1,4 @@
-public import PostHogKit
+import PostHogKit
 
 /// Readers for the value shapes of GA4's BigQuery export, which writes INT64 columns as JSON
 /// strings (`"event_timestamp":"1722384000123456"`) so values above 2^53 survive.

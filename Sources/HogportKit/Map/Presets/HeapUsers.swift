@@ -1,4 +1,4 @@
-public import PostHogKit
+import PostHogKit
 
 /// Heap's `users` and `user_migrations` rows as PostHog person messages.
 enum HeapUsers {
