@@ -50,6 +50,12 @@ struct ImportCommand: AsyncParsableCommand {
     @Option(help: "Segment preset: the PostHog group type of `group` calls (Segment's groups have none; default: company).")
     var groupType: String?
 
+    @Option(help: "Heap preset: the table every input holds (all_events, users, user_migrations, or an event table's name; default: each file's name).")
+    var heapTable: String?
+
+    @Flag(help: "GA4 preset: also import session_start, first_visit and user_engagement events.")
+    var ga4KeepBookkeeping = false
+
     @Flag(inversion: .prefixedNo, help: "Vendor presets: send one $create_alias per new (device id, user id) pair, remembered in the checkpoint.")
     var linkDevices = true
 
@@ -150,6 +156,7 @@ struct ImportCommand: AsyncParsableCommand {
                 guard !groupType.isEmpty, groupType.count <= 400 else { throw MappingError("--group-type must be 1 to 400 characters") }
                 chosen = Presets.segment(groupType: groupType)
             }
+            chosen = try Presets.configure(chosen, heapTable: heapTable, keepGA4Bookkeeping: ga4KeepBookkeeping)
             if let mapping {
                 let tag = chosen.mapping.presetTag
                 chosen.mapping = try ImportMapping(contentsOf: mapping)

@@ -18,7 +18,7 @@ struct PresetsCommand: ParsableCommand {
             let list: [JSONValue] = Presets.all.map { preset in
                 [
                     "name": .string(preset.name), "version": .int(Int64(preset.version)), "description": .string(preset.summary),
-                    "links_devices": .bool(preset.linksDevices),
+                    "links_devices": .bool(preset.linksDevices), "rules": .array(preset.rules.map { .string($0) }),
                 ]
             }
             print(JSONWriter.string(.array(list), sortedKeys: true))
@@ -27,6 +27,7 @@ struct PresetsCommand: ParsableCommand {
         let width = Presets.all.map(\.name.count).max() ?? 0
         for preset in Presets.all {
             print(preset.name.padding(to: width) + "  v\(preset.version)  " + preset.summary)
+            for rule in preset.rules { print(String(repeating: " ", count: width + 6) + "- " + rule) }
         }
         print("\nTry one: hogport import --preset NAME --dry-run FILE   (docs/migrate-<name>.md for each vendor)")
     }

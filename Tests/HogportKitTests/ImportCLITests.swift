@@ -191,7 +191,7 @@ struct ImportCLITests {
     }
 
     @Test("usage errors exit 2: a bad --shard, a bad --batch-size, an unknown preset", arguments: [
-        ["--shard", "3/2"], ["--shard", "x"], ["--shard", "1/0"], ["--batch-size", "0"], ["--preset", "heap"], ["--concurrency", "0"],
+        ["--shard", "3/2"], ["--shard", "x"], ["--shard", "1/0"], ["--batch-size", "0"], ["--preset", "ga3"], ["--concurrency", "0"],
     ])
     func usageErrors(extra: [String]) async throws {
         try await withTemporaryDirectory { dir in

@@ -92,7 +92,7 @@ struct MappingTests {
         #expect(try Presets.mapping(named: "posthog") == m)
         #expect(m.distinctId.map(\.text) == ["distinct_id", "$distinct_id", "properties.distinct_id"])
         #expect(m.timestampFormat == .auto)
-        #expect(throws: MappingError.self) { _ = try Presets.mapping(named: "heap") }
+        #expect(throws: MappingError.self) { _ = try Presets.mapping(named: "ga3") }
     }
 
     @Test("short forms: a single distinct_id field, a timestamp field name, a format without a field")

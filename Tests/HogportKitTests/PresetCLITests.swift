@@ -19,11 +19,13 @@ struct PresetCLITests {
         #expect(list.compactMap { $0["name"]?.stringValue } == Presets.names)
         #expect(list.compactMap { $0["version"]?.intValue } == Presets.all.map { Int64($0.version) })
         #expect(list.first { $0["name"] == "amplitude" }?["version"] == 2)
+        #expect(text.stdout.contains("- event_name: page_view -> $pageview"), "the rules under each preset")
+        #expect(list.first { $0["name"] == "heap" }?["rules"]?.arrayValue?.isEmpty == false)
     }
 
     @Test("import --preset NAME --dry-run shows the first mapped messages for every preset", arguments: [
         ("amplitude", "amplitude-export.zip", 9), ("mixpanel", "mixpanel-export.jsonl", 7), ("segment", "segment-archive.ndjson.gz", 8),
-        ("posthog", "posthog-batch-export.jsonl", 4),
+        ("posthog", "posthog-batch-export.jsonl", 4), ("ga4", "ga4-bigquery.jsonl", 4), ("heap", "heap", 9),
     ])
     func dryRun(preset: String, file: String, messages: Int) async throws {
         let result = try await FlagCLIProcess.run(["import", "--preset", preset, "--dry-run", PresetSamples.path(file), "--progress", "never"])
@@ -51,8 +53,22 @@ struct PresetCLITests {
             #expect(send.status == 0, "\(send.stderr)")
             #expect(try sink.router.store.counts().events > 0)
         }
-        let unknown = try await FlagCLIProcess.run(["import", "--preset", "heap", "--dry-run", PresetSamples.path("mixpanel-export.jsonl")])
+        let unknown = try await FlagCLIProcess.run(["import", "--preset", "ga3", "--dry-run", PresetSamples.path("mixpanel-export.jsonl")])
         #expect(unknown.status == 2)
         #expect(unknown.stderr.contains("hogport presets"))
+    }
+
+    @Test("--heap-table and --ga4-keep-bookkeeping: usage errors with another preset; --heap-table names the table", arguments: [
+        (["--preset", "ga4", "--heap-table", "users"], 2, "applies to --preset heap"),
+        (["--preset", "heap", "--ga4-keep-bookkeeping"], 2, "applies to --preset ga4"),
+        (["--preset", "heap", "--heap-table", "signed_up"], 0, "\"event\":\"signed_up\""),
+    ])
+    func vendorOptions(extra: [String], status: Int32, output: String) async throws {
+        let directory = try TemporaryDirectory(prefix: "preset-cli-options")
+        defer { directory.remove() }
+        let path = try directory.write("data_0_0_0.csv", "event_id,user_id,time\n5,6,2023-02-01 00:00:00\n")
+        let result = try await FlagCLIProcess.run(["import", "--dry-run", path, "--progress", "never"] + extra)
+        #expect(result.status == status, "\(result.stderr)")
+        #expect((result.stdout + result.stderr).contains(output), "\(result.stdout)\(result.stderr)")
     }
 }

@@ -30,14 +30,14 @@ struct PresetPostHogTests {
 
     @Test("the registry: names, lookups, unknown names, reshapers only for vendor presets")
     func registry() throws {
-        #expect(Presets.names == ["posthog", "amplitude", "mixpanel", "segment"])
+        #expect(Presets.names == ["posthog", "amplitude", "mixpanel", "segment", "ga4", "heap"])
         #expect(try Presets.mapping(named: "posthog") == ImportMapping())
         #expect(try Presets.reshaper(named: "posthog") == nil)
-        for name in ["amplitude", "mixpanel", "segment"] {
+        for name in ["amplitude", "mixpanel", "segment", "ga4", "heap"] {
             #expect(try Presets.reshaper(named: name) != nil)
             #expect(Presets.descriptions[name]?.isEmpty == false)
         }
-        #expect(throws: MappingError.self) { try Presets.preset(named: "heap") }
+        #expect(throws: MappingError.self) { try Presets.preset(named: "ga3") }
     }
 
     @Test("fingerprints: posthog's is unchanged, each vendor preset's names it and its version")

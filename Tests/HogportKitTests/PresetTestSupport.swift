@@ -29,11 +29,16 @@ enum PresetSamples {
 
     /// Every row of `paths` (zips expanded) through preset `name`.
     static func map(_ paths: [String], preset name: String, linkDevices: Bool = true, knownLinks: Set<DeviceLink.Key> = []) throws -> [Mapped] {
-        let preset = try Presets.preset(named: name)
+        try map(paths, preset: Presets.preset(named: name), linkDevices: linkDevices, knownLinks: knownLinks)
+    }
+
+    /// Every row of `paths` (zips expanded) through `preset`.
+    static func map(_ paths: [String], preset: Preset, linkDevices: Bool = true, knownLinks: Set<DeviceLink.Key> = []) throws -> [Mapped] {
         var mapper = PresetRowMapper(preset: preset, linkDevices: linkDevices, knownLinks: knownLinks)
         var out: [Mapped] = []
         for path in try InputExpander.expand(paths) {
             var reader = try RowReader(path: path, format: .auto, mapping: preset.mapping)
+            mapper.startFile(path)
             while let row = try reader.next() {
                 switch row {
                 case .malformed(let reason, let line, _, _, _):

@@ -31,6 +31,10 @@ extension ImportRun {
     private func mapWithPreset(_ object: [String: JSONValue], row: RowChunk.Row, of chunk: RowChunk) throws(ImportError) {
         guard var preset = presetMapper else { return }
         defer { presetMapper = preset }
+        if chunk.fileIndex != presetFileIndex {
+            preset.startFile(job.files[chunk.fileIndex])
+            presetFileIndex = chunk.fileIndex
+        }
         let output: PresetRowMapper.Output
         do throws(MappingError) {
             output = try preset.map(object)

@@ -33,6 +33,8 @@ final class ImportRun {
     var source: RowSource
     let mapper: ChunkMapper
     var presetMapper: PresetRowMapper?
+    /// The file the preset mapper was last started on (a reshaper may depend on the file's name).
+    var presetFileIndex = -1
     var ledger = CommitLedger()
     var batcher: DayBatcher
     var gate: UploadGate

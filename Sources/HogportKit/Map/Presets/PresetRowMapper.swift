@@ -6,7 +6,10 @@ import PostHogKit
 /// of new device links, then map and validate every row with ``MessageBuilder``. This is what
 /// the import does per row.
 public struct PresetRowMapper: Sendable {
-    public let reshaper: (any RowReshaper)?
+    /// The reshaper of the current file (see ``startFile(_:)``).
+    public private(set) var reshaper: (any RowReshaper)?
+    /// The preset's reshaper, before any file chose its own.
+    let baseReshaper: (any RowReshaper)?
     public let builder: MessageBuilder
     /// Whether new (device, user) pairs become `$create_alias` messages.
     public var linkDevices: Bool
@@ -20,9 +23,15 @@ public struct PresetRowMapper: Sendable {
 
     public init(mapping: ImportMapping, reshaper: (any RowReshaper)?, linkDevices: Bool = true, knownLinks: some Sequence<DeviceLink.Key> = []) {
         self.reshaper = reshaper
+        baseReshaper = reshaper
         builder = MessageBuilder(mapping: mapping)
         self.linkDevices = linkDevices
         linker = DeviceLinker(known: knownLinks)
+    }
+
+    /// Starts the rows of the file at `path`: the reshaper may depend on the file (its table).
+    public mutating func startFile(_ path: String) {
+        reshaper = baseReshaper?.forFile(path)
     }
 
     /// What one source row became.

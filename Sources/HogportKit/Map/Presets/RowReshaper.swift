@@ -12,6 +12,14 @@ public protocol RowReshaper: Sendable {
     /// Reshapes one source row into zero or more PostHog-shaped rows. No rows means the row is
     /// dropped on purpose (``ReshapedRow/skipReason`` says why); an error rejects the row.
     func reshape(_ row: [String: JSONValue]) throws(MappingError) -> ReshapedRow
+
+    /// The reshaper for the rows of the file at `path` (`-` for standard input). A vendor whose
+    /// export names its tables by file (Heap) returns one that knows the table; the default is self.
+    func forFile(_ path: String) -> any RowReshaper
+}
+
+extension RowReshaper {
+    public func forFile(_ path: String) -> any RowReshaper { self }
 }
 
 /// What a ``RowReshaper`` made of one source row.
