@@ -22,7 +22,8 @@ enum CommandHarness {
         let task = Task { try await work() }
         let signals = Task {
             guard let signal = await SignalWaiter.wait() else { return }
-            FileHandle.standardError.write(Data("\nhogport: signal \(signal): \(stopNotice) (a second signal quits at once; the checkpoint stays consistent)\n".utf8))
+            FileHandle.standardError.write(
+                Data("\nhogport: signal \(signal): \(stopNotice) (a second signal quits at once; the checkpoint stays consistent)\n".utf8))
             requestStop()
         }
         let ticker = Task {

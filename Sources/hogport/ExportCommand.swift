@@ -48,7 +48,8 @@ struct ExportCommand: AsyncParsableCommand {
     @Option(help: "Export events before this instant (default: now minus --settle).")
     var until: String?
 
-    @Option(help: "Without --until, stop this many minutes before now, so events that reach PostHog late (SDKs flush 10-60 s late) are not left behind the cursor.")
+    @Option(
+        help: "Without --until, stop this many minutes before now, so events that reach PostHog late (SDKs flush 10-60 s late) are not left behind the cursor.")
     var settle = 10.0
 
     @Option(help: "The output directory.")
@@ -163,7 +164,9 @@ struct ExportCommand: AsyncParsableCommand {
             Self.printSummary(summary, format: logFormat)
             if let summaryJson { try AtomicFile.write(JSONWriter.pretty(summary.json), to: summaryJson) }
         case .failure(let error as ExportError):
-            let hint = error.kind == .serverFailing || error.kind == .interrupted ? " (published files are saved in \(configuration.checkpointPath); run the same command to continue)" : ""
+            let hint =
+                error.kind == .serverFailing || error.kind == .interrupted
+                ? " (published files are saved in \(configuration.checkpointPath); run the same command to continue)" : ""
             throw CommandFailure(message: CLILogging.redact(error.message + hint), code: error.exitCode)
         case .failure(let error):
             throw error
@@ -206,7 +209,8 @@ final class ExportProgressReporter: Sendable {
 
     func report(_ p: ExportProgress) {
         if bar {
-            let text = "\rexported \(p.rows) rows (\(p.lookbackRows) late), \(p.files) files, day \(p.currentDay), at \(p.position?.iso8601 ?? "-"), \(p.requests) requests  "
+            let text =
+                "\rexported \(p.rows) rows (\(p.lookbackRows) late), \(p.files) files, day \(p.currentDay), at \(p.position?.iso8601 ?? "-"), \(p.requests) requests  "
             FileHandle.standardError.write(Data(text.utf8))
         } else if lines {
             var object: [String: JSONValue] = [

@@ -59,7 +59,9 @@ struct FlagsSnapshotCommand: AsyncParsableCommand {
         case .notModified:
             print("not modified")
         case .unauthorized:
-            throw CommandFailure(message: "the server refused the personal API key (401): check POSTHOG_PERSONAL_API_KEY and its feature_flag:read scope", code: ExitCodes.authentication)
+            throw CommandFailure(
+                message: "the server refused the personal API key (401): check POSTHOG_PERSONAL_API_KEY and its feature_flag:read scope",
+                code: ExitCodes.authentication)
         case .quotaLimited:
             throw CommandFailure(message: "the project is over its feature-flag quota (402); the snapshot was left as it was", code: ExitCodes.serverFailing)
         case .failed(let status, let message):

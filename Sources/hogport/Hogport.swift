@@ -1,6 +1,6 @@
 import ArgumentParser
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import Foundation
 import HogportKit
@@ -63,11 +63,11 @@ struct Hogport: AsyncParsableCommand {
     /// RSS. Two arenas keep the memory bound at a negligible cost in contention.
     private static func limitMallocArenas() {
         #if canImport(Glibc)
-        // mallopt is in <malloc.h>, which the Glibc module does not expose: look it up instead.
-        typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") else { return }
-        let mallopt = unsafeBitCast(symbol, to: Mallopt.self)
-        _ = mallopt(-8 /* M_ARENA_MAX */, 2)
+            // mallopt is in <malloc.h>, which the Glibc module does not expose: look it up instead.
+            typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
+            guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") else { return }
+            let mallopt = unsafeBitCast(symbol, to: Mallopt.self)
+            _ = mallopt(-8 /* M_ARENA_MAX */, 2)
         #endif
     }
 

@@ -152,7 +152,9 @@ struct ImportCommand: AsyncParsableCommand {
         do throws(MappingError) {
             var chosen = try Presets.preset(named: preset)
             if let groupType {
-                guard preset == "segment" else { throw MappingError("--group-type applies to --preset segment (the other presets read the group type from the rows)") }
+                guard preset == "segment" else {
+                    throw MappingError("--group-type applies to --preset segment (the other presets read the group type from the rows)")
+                }
                 guard !groupType.isEmpty, groupType.count <= 400 else { throw MappingError("--group-type must be 1 to 400 characters") }
                 chosen = Presets.segment(groupType: groupType)
             }
@@ -210,7 +212,9 @@ struct ImportCommand: AsyncParsableCommand {
         case .failure(let error as ImportError):
             if let summary = error.summary { try report(summary) }
             let resumable = error.kind == .serverFailing || error.kind == .interrupted
-            throw CommandFailure(message: CLILogging.redact(error.message + (resumable ? " (progress saved in \(checkpoint); run the same command to resume)" : "")), code: error.exitCode)
+            throw CommandFailure(
+                message: CLILogging.redact(error.message + (resumable ? " (progress saved in \(checkpoint); run the same command to resume)" : "")),
+                code: error.exitCode)
         case .failure(let error):
             throw error
         }
@@ -229,7 +233,8 @@ struct ImportCommand: AsyncParsableCommand {
         try FileManager.default.createDirectory(atPath: ".hogport", withIntermediateDirectories: true)
         let sinkKey = apiKey ?? env["POSTHOG_API_KEY"] ?? "phc_local_sink"
         let sink = try await SinkServer.start(SinkConfiguration(databasePath: sinkPath, apiKey: sinkKey))
-        logger.warning("no --host or POSTHOG_HOST: importing into the LOCAL SINK \(sinkPath), not PostHog (see it with: hogport sink --db \(sinkPath) --report)")
+        logger.warning(
+            "no --host or POSTHOG_HOST: importing into the LOCAL SINK \(sinkPath), not PostHog (see it with: hogport sink --db \(sinkPath) --report)")
         return sink
     }
 

@@ -31,13 +31,14 @@ struct StatusCommand: ParsableCommand {
             let object: JSONValue = [
                 "kind": "import", "status": job.map { .string($0.status) } ?? .null, "last_error": job?.lastError.map { .string($0) } ?? .null,
                 "updated_at": job.map { .string($0.updated) } ?? .null,
-                "files": .array(files.map { f in
-                    [
-                        "path": .string(f.identity.path), "line": .int(Int64(f.line)), "byte_offset": .int(f.offset), "size": .int(f.identity.size),
-                        "rows": .int(Int64(f.counts.rows)), "sent": .int(Int64(f.counts.sent)), "rejected": .int(Int64(f.counts.rejected)),
-                        "skipped": .int(Int64(f.counts.skipped)), "done": .bool(f.done),
-                    ]
-                }),
+                "files": .array(
+                    files.map { f in
+                        [
+                            "path": .string(f.identity.path), "line": .int(Int64(f.line)), "byte_offset": .int(f.offset), "size": .int(f.identity.size),
+                            "rows": .int(Int64(f.counts.rows)), "sent": .int(Int64(f.counts.sent)), "rejected": .int(Int64(f.counts.rejected)),
+                            "skipped": .int(Int64(f.counts.skipped)), "done": .bool(f.done),
+                        ]
+                    }),
                 "rows": .int(Int64(total.rows)), "sent": .int(Int64(total.sent)), "rejected": .int(Int64(total.rejected)),
             ]
             print(JSONWriter.string(object, sortedKeys: true))
@@ -63,9 +64,13 @@ struct StatusCommand: ParsableCommand {
                 "kind": "export", "status": .string(job.status), "last_error": job.lastError.map { .string($0) } ?? .null,
                 "since": .string(job.since.iso8601), "through": job.through.map { .string($0.iso8601) } ?? .null,
                 "cursor": job.cursor.map { ["timestamp": .string($0.timestamp.iso8601), "uuid": .string($0.uuid)] } ?? .null,
-                "files": .array(files.map { f in
-                    ["name": .string(f.name), "rows": .int(Int64(f.rows)), "bytes": .int(Int64(f.bytes)), "sha1": .string(f.sha1), "complete": .bool(f.complete)]
-                }),
+                "files": .array(
+                    files.map { f in
+                        [
+                            "name": .string(f.name), "rows": .int(Int64(f.rows)), "bytes": .int(Int64(f.bytes)), "sha1": .string(f.sha1),
+                            "complete": .bool(f.complete),
+                        ]
+                    }),
                 "rows": .int(Int64(rows)),
             ]
             print(JSONWriter.string(object, sortedKeys: true))

@@ -21,11 +21,16 @@ enum SummaryPrinter {
         if summary.dryRun {
             Swift.print("mapped:   \(c.sent) messages")
         } else {
-            Swift.print(String(format: "sent:     %d events to %@ in %d requests (%.0f events per request, %d retried)", c.sent, summary.host, summary.requests, summary.eventsPerRequest, summary.retries))
+            Swift.print(
+                String(
+                    format: "sent:     %d events to %@ in %d requests (%.0f events per request, %d retried)", c.sent, summary.host, summary.requests,
+                    summary.eventsPerRequest, summary.retries))
         }
         let kinds = MessageKind.allCases.compactMap { kind in (c.kinds[kind] ?? 0) > 0 ? "\(kind.rawValue) \(c.kinds[kind]!)" : nil }
         if !kinds.isEmpty { Swift.print("by kind:  " + kinds.joined(separator: ", ")) }
-        Swift.print("rows:     \(c.rows) read this run, \(c.rejected) rejected, \(c.skipped) skipped by the mapping" + (summary.resumedRows > 0 ? ", \(summary.resumedRows) done by earlier runs" : ""))
+        Swift.print(
+            "rows:     \(c.rows) read this run, \(c.rejected) rejected, \(c.skipped) skipped by the mapping"
+                + (summary.resumedRows > 0 ? ", \(summary.resumedRows) done by earlier runs" : ""))
         if let from = summary.earliest, let to = summary.latest { Swift.print("time:     \(from.iso8601) .. \(to.iso8601)") }
         Swift.print(String(format: "duration: %.2f s, %.0f events/s", summary.seconds, summary.eventsPerSecond))
         if summary.filesSkippedAsDone > 0 { Swift.print("files:    \(summary.filesImported) imported, \(summary.filesSkippedAsDone) already done") }
@@ -33,7 +38,8 @@ enum SummaryPrinter {
         if let empty = summary.noInput { Swift.print("warning:  nothing to import: \(empty)") }
         if !summary.dryRun { Swift.print("checkpoint: \(summary.checkpointPath)") }
         if summary.outOfOrder > 0 {
-            Swift.print("warning:  \(summary.outOfOrder) row(s) older than the row before them; PostHog prefers imports in time order (sort the input by timestamp)")
+            Swift.print(
+                "warning:  \(summary.outOfOrder) row(s) older than the row before them; PostHog prefers imports in time order (sort the input by timestamp)")
         }
         if summary.before1970 > 0 {
             Swift.print("warning:  \(summary.before1970) event(s) are timed before 1970; check the source's time unit (seconds vs milliseconds)")

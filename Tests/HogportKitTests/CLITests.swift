@@ -100,7 +100,9 @@ final class HogportProcess: @unchecked Sendable {
     }
 
     /// Runs hogport to completion; returns (status, stdout, stderr).
-    static func run(_ arguments: [String], environment: [String: String] = HogportProcess.environment(), timeout: Duration = .seconds(60))
+    static func run(
+        _ arguments: [String], environment: [String: String] = HogportProcess.environment(), timeout: Duration = .seconds(60)
+    )
         async throws -> (status: Int32?, stdout: String, stderr: String)
     {
         let child = try HogportProcess(arguments, environment: environment)

@@ -100,7 +100,8 @@ struct ExportCLITests {
         }
     }
 
-    @Test("usage errors exit 2", arguments: [["--page-size", "0"], ["--page-size", "50001"], ["--format", "xml"], ["--lookback", "-1"], ["--settle", "-1"]])
+    @Test(
+        "usage errors exit 2", arguments: [["--page-size", "0"], ["--page-size", "50001"], ["--format", "xml"], ["--lookback", "-1"], ["--settle", "-1"]])
     func usageErrors(extra: [String]) async throws {
         let result = try await FlagCLIProcess.run(Self.arguments(host: "http://127.0.0.1:9", out: "/tmp/unused", extra), environment: Self.environment())
         #expect(result.status == 2, "\(result.stderr)")

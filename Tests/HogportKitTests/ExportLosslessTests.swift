@@ -64,7 +64,9 @@ struct ExportLosslessTests {
                 "columns": .array(ExportQuery.columns.map { .string($0) }), "hasMore": false,
             ]
             let job = ExportTestJob(directory: dir)
-            #expect(try await job.run(transport: ScriptedTransport([.respond(status: 200, headers: [], body: JSONWriter.encode(body))]), clock: FakeClock()).rows == 3)
+            #expect(
+                try await job.run(transport: ScriptedTransport([.respond(status: 200, headers: [], body: JSONWriter.encode(body))]), clock: FakeClock()).rows
+                    == 3)
             let name = try #require(try job.fileNames().first)
             let lines = try exportedLines(job.outputDirectory + "/" + name)
             #expect(lines.count == 3)
@@ -88,7 +90,9 @@ struct ExportLosslessTests {
                 "columns": .array(ExportQuery.columns.map { .string($0) }),
             ]
             let job = ExportTestJob(directory: dir)
-            let transport = ScriptedTransport([.respond(status: 200, headers: [], body: JSONWriter.encode(body))], then: .respond(status: 200, headers: [], body: Array(#"{"results":[],"columns":[]}"#.utf8)))
+            let transport = ScriptedTransport(
+                [.respond(status: 200, headers: [], body: JSONWriter.encode(body))],
+                then: .respond(status: 200, headers: [], body: Array(#"{"results":[],"columns":[]}"#.utf8)))
             #expect(try await job.run(transport: transport, clock: FakeClock()).rows == 4)
             let name = try #require(try job.fileNames().first)
             let lines = try exportedLines(job.outputDirectory + "/" + name)

@@ -144,7 +144,9 @@ struct ExportPipelineTests {
         }
     }
 
-    @Test("--lookback added to an existing job works on its first run: the window's uuids are read back from the day files", arguments: [ExportFormat.ndjson, .csv])
+    @Test(
+        "--lookback added to an existing job works on its first run: the window's uuids are read back from the day files",
+        arguments: [ExportFormat.ndjson, .csv])
     func lookbackAddedLater(format: ExportFormat) async throws {
         try await withTemporaryDirectory { dir in
             try await withExportSink { sink in
@@ -229,7 +231,11 @@ struct ExportPipelineTests {
     @Test("injected sink failures on the query route are retried")
     func sinkFaultsRetried() async throws {
         try await withTemporaryDirectory { dir in
-            try await withExportSink(configure: { $0.faults.failRate = 0.4; $0.faults.failCodes = [503, 429]; $0.faults.retryAfter = 1 }) { sink in
+            try await withExportSink(configure: {
+                $0.faults.failRate = 0.4
+                $0.faults.failCodes = [503, 429]
+                $0.faults.retryAfter = 1
+            }) { sink in
                 try await seed(sink, sinkRows(count: 90, spacing: .seconds(900)))
                 var job = ExportTestJob(directory: dir, host: sink.url)
                 job.configuration.pageSize = 10

@@ -132,7 +132,9 @@ struct ExportQueryClientTests {
             let complete: JSONValue = [
                 "query_status": [
                     "id": "abc123", "complete": true,
-                    "results": ["results": [[.string(ImportRows.uuid(9)), "e", "u", .int(Self.t0), "{\"k\":1}"]], "columns": .array(ExportQuery.columns.map { .string($0) }),
+                    "results": [
+                        "results": [[.string(ImportRows.uuid(9)), "e", "u", .int(Self.t0), "{\"k\":1}"]],
+                        "columns": .array(ExportQuery.columns.map { .string($0) }),
                         "hasMore": false,
                     ],
                 ]

@@ -25,7 +25,9 @@ struct ExportReviewFixesTests {
                 #expect(!text.contains("AS uuid,"))
                 #expect(text.contains("ORDER BY timestamp, uuid LIMIT"))
                 if cursor {
-                    #expect(text.contains("timestamp >= toDateTime({after_time}, 'UTC') AND (timestamp, uuid) > (toDateTime({after_time}, 'UTC'), toUUID({after_uuid}))"))
+                    #expect(
+                        text.contains(
+                            "timestamp >= toDateTime({after_time}, 'UTC') AND (timestamp, uuid) > (toDateTime({after_time}, 'UTC'), toUUID({after_uuid}))"))
                 }
                 // HogQL has no toUnixTimestamp64Micro/fromUnixTimestamp64Micro: instants go as UTC text.
                 #expect(!text.contains("64Micro"))

@@ -55,7 +55,8 @@ struct FlagSnapshotTests {
         let flags = try #require(definitions["flags"]?.arrayValue)
         let changes = try FlagSnapshot(directory: directory.path).write(definitions: definitions, raw: raw)
 
-        let expectedFiles = (flags.map { "flags/" + FlagSnapshot.fileName(forKey: $0["key"]?.stringValue ?? "") }
+        let expectedFiles =
+            (flags.map { "flags/" + FlagSnapshot.fileName(forKey: $0["key"]?.stringValue ?? "") }
             + ["cohorts.json", "definitions.json", "group_type_mapping.json"]).sorted()
         #expect(flagSnapshotFiles(directory.path) == expectedFiles)
         #expect(changes.written.sorted() == expectedFiles)
@@ -111,7 +112,9 @@ struct FlagSnapshotTests {
         let directory = try TemporaryDirectory(prefix: "flag-snapshot")
         defer { directory.remove() }
         let v1 = FlagJSON.definitions([FlagJSON.flag(id: 1, key: "a"), FlagJSON.flag(id: 2, key: "b"), FlagJSON.flag(id: 3, key: "c")])
-        let v2 = FlagJSON.definitions([FlagJSON.flag(id: 1, key: "a"), FlagJSON.flag(id: 2, key: "b", version: 2, active: false), FlagJSON.flag(id: 3, key: "c")])
+        let v2 = FlagJSON.definitions([
+            FlagJSON.flag(id: 1, key: "a"), FlagJSON.flag(id: 2, key: "b", version: 2, active: false), FlagJSON.flag(id: 3, key: "c"),
+        ])
         try write(v1, to: directory.path)
         let before = try inodes(directory.path)
         let changes = try write(v2, to: directory.path)

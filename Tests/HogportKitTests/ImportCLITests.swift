@@ -116,12 +116,15 @@ struct ImportCLITests {
             // The sink's `--fail-rate 0.3 --drop-rate 0.1 --fail-codes 503,429 --seed 35`. Seed 35 never
             // fails two requests in a row, which keeps the child's real backoff short (the default
             // seed starts with long failure runs: ~35 s for this file).
-            try await withSink(apiKey: Self.key, configure: { config in
-                config.faults.failRate = 0.3
-                config.faults.dropRate = 0.1
-                config.faults.failCodes = [503, 429]
-                config.faults.seed = 35
-            }) { sink in
+            try await withSink(
+                apiKey: Self.key,
+                configure: { config in
+                    config.faults.failRate = 0.3
+                    config.faults.dropRate = 0.1
+                    config.faults.failCodes = [503, 429]
+                    config.faults.seed = 35
+                }
+            ) { sink in
                 let result = try await FlagCLIProcess.run(
                     Self.importArguments([path], host: sink.url, dir: dir, ["--batch-size", "15", "--summary-json", dir.file("summary.json")]),
                     environment: Self.environment(), timeout: .seconds(90))
@@ -190,9 +193,11 @@ struct ImportCLITests {
         }
     }
 
-    @Test("usage errors exit 2: a bad --shard, a bad --batch-size, an unknown preset", arguments: [
-        ["--shard", "3/2"], ["--shard", "x"], ["--shard", "1/0"], ["--batch-size", "0"], ["--preset", "ga3"], ["--concurrency", "0"],
-    ])
+    @Test(
+        "usage errors exit 2: a bad --shard, a bad --batch-size, an unknown preset",
+        arguments: [
+            ["--shard", "3/2"], ["--shard", "x"], ["--shard", "1/0"], ["--batch-size", "0"], ["--preset", "ga3"], ["--concurrency", "0"],
+        ])
     func usageErrors(extra: [String]) async throws {
         try await withTemporaryDirectory { dir in
             let path = try writeLines(dir, "events.ndjson", ImportRows.sampleNDJSON(count: 3))

@@ -145,7 +145,8 @@ struct ImportGuardRailCLITests {
         try await withTemporaryDirectory { dir in
             try FileManager.default.createDirectory(atPath: dir.file("empty"), withIntermediateDirectories: true)
             try await withSink(apiKey: Self.key) { sink in
-                let result = try await FlagCLIProcess.run(ImportCLITests.importArguments([dir.file("empty")], host: sink.url, dir: dir), environment: Self.environment)
+                let result = try await FlagCLIProcess.run(
+                    ImportCLITests.importArguments([dir.file("empty")], host: sink.url, dir: dir), environment: Self.environment)
                 #expect(result.status == 0, "\(result.stderr)")
                 #expect(result.stdout.contains("warning:  nothing to import: no input files"), "\(result.stdout)")
                 #expect(sink.router.statistics.requests == 0)

@@ -46,8 +46,10 @@ struct ImportGuardRailTests {
     func defaultCheckpointPerDestination() {
         let inputs = ["/data/a.ndjson"]
         let a = ImportConfiguration.defaultCheckpointPath(inputs: inputs, shard: nil, destination: .localSink(apiKey: "phc_1"))
-        let b = ImportConfiguration.defaultCheckpointPath(inputs: inputs, shard: nil, destination: ImportDestination(host: "https://us.i.posthog.com", apiKey: "phc_1"))
-        let c = ImportConfiguration.defaultCheckpointPath(inputs: inputs, shard: nil, destination: ImportDestination(host: "https://us.i.posthog.com", apiKey: "phc_2"))
+        let b = ImportConfiguration.defaultCheckpointPath(
+            inputs: inputs, shard: nil, destination: ImportDestination(host: "https://us.i.posthog.com", apiKey: "phc_1"))
+        let c = ImportConfiguration.defaultCheckpointPath(
+            inputs: inputs, shard: nil, destination: ImportDestination(host: "https://us.i.posthog.com", apiKey: "phc_2"))
         #expect(Set([a, b, c]).count == 3)
         #expect(![a, b, c].contains { $0.contains("phc_") })
         #expect(ImportDestination(host: "https://US.i.posthog.com/", apiKey: "k") == ImportDestination(host: "https://us.i.posthog.com", apiKey: "k"))
@@ -231,9 +233,11 @@ struct ImportGuardRailTests {
     @Test("numbers no Int64 or Double holds stay exact on the general path ($identify, $set, CSV)")
     func exactNumbers() async throws {
         try await withTemporaryDirectory { dir in
-            let identify = #"{"event":"$identify","distinct_id":"u1","timestamp":"2024-03-01T10:00:00Z","properties":{"big":12345678901234567890123,"long":0.123456789012345678901},"$set":{"account":98765432109876543210}}"#
+            let identify =
+                #"{"event":"$identify","distinct_id":"u1","timestamp":"2024-03-01T10:00:00Z","properties":{"big":12345678901234567890123,"long":0.123456789012345678901},"$set":{"account":98765432109876543210}}"#
             let path = try writeLines(dir, "identify.ndjson", [identify])
-            let csv = try dir.write("rows.csv", "event,distinct_id,timestamp,properties\norder,u2,2024-03-01T10:00:01Z,\"{\"\"id\"\":12345678901234567890123}\"\n")
+            let csv = try dir.write(
+                "rows.csv", "event,distinct_id,timestamp,properties\norder,u2,2024-03-01T10:00:01Z,\"{\"\"id\"\":12345678901234567890123}\"\n")
             try await withSink { sink in
                 try await withHTTPTransport { transport in
                     let summary = try await ImportTestJob(directory: dir, inputs: [path, csv], host: sink.url).run(transport: transport)

@@ -177,7 +177,8 @@ struct ImportPipelineTests {
     @Test("CSV rejects carry the physical line of the record (multi-line records counted)")
     func csvRejectLines() async throws {
         try await withTemporaryDirectory { dir in
-            let text = "event,distinct_id,timestamp,note\nok,u,2024-03-01,\"a\nb\nc\"\nok,u,2024-03-01,x\nshort,row\n\"bad\"junk,u,2024-03-01,x\nok,u,2024-03-01,y\n"
+            let text =
+                "event,distinct_id,timestamp,note\nok,u,2024-03-01,\"a\nb\nc\"\nok,u,2024-03-01,x\nshort,row\n\"bad\"junk,u,2024-03-01,x\nok,u,2024-03-01,y\n"
             let path = try dir.write("r.csv", text)
             let transport = ScriptedTransport()
             let job = ImportTestJob(directory: dir, inputs: [path])

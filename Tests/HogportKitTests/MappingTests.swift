@@ -370,7 +370,9 @@ struct MappingTests {
 
     static let richRow: [String: JSONValue] = [
         "event": "order placed", "distinct_id": "user-77", "timestamp": "2024-03-01T10:00:00.123456Z",
-        "properties": ["total": 12.5, "items": [["sku": "a", "qty": 1], ["sku": "b", "qty": 2]], "nested": ["z": 1, "a": 2, "m": ["y": true, "b": .null]]],
+        "properties": [
+            "total": 12.5, "items": [["sku": "a", "qty": 1], ["sku": "b", "qty": 2]], "nested": ["z": 1, "a": 2, "m": ["y": true, "b": .null]],
+        ],
         "$set": ["email": "a@example.com"], "$set_once": ["first_seen": "2024-01-01"],
     ]
 
@@ -381,9 +383,10 @@ struct MappingTests {
         guard case .message(let again) = b else { throw FlagTestError("not a message") }
         #expect(a == again.event.uuid)
         // The same content written in another key order.
-        let reordered = try build(try JSONParser.parse(
-            #"{"$set_once":{"first_seen":"2024-01-01"},"properties":{"nested":{"m":{"b":null,"y":true},"a":2,"z":1},"items":[{"qty":1,"sku":"a"},{"qty":2,"sku":"b"}],"total":12.5},"timestamp":"2024-03-01T10:00:00.123456Z","distinct_id":"user-77","event":"order placed","$set":{"email":"a@example.com"}}"#
-        ).objectValue ?? [:])
+        let reordered = try build(
+            try JSONParser.parse(
+                #"{"$set_once":{"first_seen":"2024-01-01"},"properties":{"nested":{"m":{"b":null,"y":true},"a":2,"z":1},"items":[{"qty":1,"sku":"a"},{"qty":2,"sku":"b"}],"total":12.5},"timestamp":"2024-03-01T10:00:00.123456Z","distinct_id":"user-77","event":"order placed","$set":{"email":"a@example.com"}}"#
+            ).objectValue ?? [:])
         #expect(reordered.event.uuid == a)
         // The same instant written differently is the same event.
         var otherForm = Self.richRow

@@ -36,21 +36,27 @@ struct CaptureLineGenerator {
 
     mutating func line() -> String {
         var members: [String] = []
-        if !chance(0.03) { members.append(#""event":"# + mostly([#""signed up""#, #""$pageview""#, #""$identify""#, #""$create_alias""#, #""""#, "5", #""Ünïcode \"ev\"""#])) }
+        if !chance(0.03) {
+            members.append(#""event":"# + mostly([#""signed up""#, #""$pageview""#, #""$identify""#, #""$create_alias""#, #""""#, "5", #""Ünïcode \"ev\"""#]))
+        }
         if !chance(0.03) {
             members.append(#""distinct_id":"# + mostly([#""user-1""#, #""u\u00e9""#, #""""#, "42", "null", "\"" + String(repeating: "d", count: 201) + "\""]))
         }
         if !chance(0.03) {
-            members.append(#""timestamp":"# + mostly([
-                #""2024-03-01T10:00:00Z""#, #""2024-03-01T10:00:00.123456+02:00""#, #""2024-03-01 10:00:00""#, "1709287200", "1709287200123",
-                #""yesterday""#, "null", #""2024-02-30T00:00:00Z""#,
-            ]))
+            members.append(
+                #""timestamp":"#
+                    + mostly([
+                        #""2024-03-01T10:00:00Z""#, #""2024-03-01T10:00:00.123456+02:00""#, #""2024-03-01 10:00:00""#, "1709287200", "1709287200123",
+                        #""yesterday""#, "null", #""2024-02-30T00:00:00Z""#,
+                    ]))
         }
         if !chance(0.1) {
-            members.append(#""uuid":"# + mostly([
-                #""0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b""#, #""0190A1B2-C3D4-7E5F-8A9B-0C1D2E3F4A5B""#, #""{0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b}""#,
-                #""not-a-uuid""#, "7",
-            ]))
+            members.append(
+                #""uuid":"#
+                    + mostly([
+                        #""0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b""#, #""0190A1B2-C3D4-7E5F-8A9B-0C1D2E3F4A5B""#, #""{0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b}""#,
+                        #""not-a-uuid""#, "7",
+                    ]))
         }
         if !chance(0.05) { members.append(#""properties":"# + (chance(0.05) ? #""{\"a\":1}""# : chance(0.03) ? "null" : object(depth: 0))) }
         if chance(0.03) { members.append(#""$set":{"email":"a@b.c"}"#) }
@@ -102,10 +108,14 @@ struct PassthroughCaptureTests {
 
     @Test("properties are copied through byte for byte; a missing object becomes {}")
     func verbatim() throws {
-        let line = Array(#"{"uuid":"0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b","event":"e","distinct_id":"d","timestamp":"2024-01-01T00:00:00Z","properties":{"z":1.50,"a":"\u00e9"}}"#.utf8)
+        let line = Array(
+            #"{"uuid":"0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b","event":"e","distinct_id":"d","timestamp":"2024-01-01T00:00:00Z","properties":{"z":1.50,"a":"\u00e9"}}"#
+                .utf8)
         let encoded = try #require(line.withUnsafeBufferPointer { PassthroughCapture.encode($0) })
-        #expect(String(decoding: encoded.event.bytes, as: UTF8.self)
-            == #"{"event":"e","distinct_id":"d","properties":{"z":1.50,"a":"\u00e9"},"timestamp":"2024-01-01T00:00:00.000Z","uuid":"0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"}"#)
+        #expect(
+            String(decoding: encoded.event.bytes, as: UTF8.self)
+                == #"{"event":"e","distinct_id":"d","properties":{"z":1.50,"a":"\u00e9"},"timestamp":"2024-01-01T00:00:00.000Z","uuid":"0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"}"#
+        )
         let bare = Array(#"{"uuid":"0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b","event":"e","distinct_id":"d","timestamp":1704067200}"#.utf8)
         let plain = try #require(bare.withUnsafeBufferPointer { PassthroughCapture.encode($0) })
         #expect(try JSONParser.parse(plain.event.bytes)["properties"] == .object([:]))

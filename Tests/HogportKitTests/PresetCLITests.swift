@@ -23,10 +23,12 @@ struct PresetCLITests {
         #expect(list.first { $0["name"] == "heap" }?["rules"]?.arrayValue?.isEmpty == false)
     }
 
-    @Test("import --preset NAME --dry-run shows the first mapped messages for every preset", arguments: [
-        ("amplitude", "amplitude-export.zip", 9), ("mixpanel", "mixpanel-export.jsonl", 7), ("segment", "segment-archive.ndjson.gz", 8),
-        ("posthog", "posthog-batch-export.jsonl", 4), ("ga4", "ga4-bigquery.jsonl", 4), ("heap", "heap", 9),
-    ])
+    @Test(
+        "import --preset NAME --dry-run shows the first mapped messages for every preset",
+        arguments: [
+            ("amplitude", "amplitude-export.zip", 9), ("mixpanel", "mixpanel-export.jsonl", 7), ("segment", "segment-archive.ndjson.gz", 8),
+            ("posthog", "posthog-batch-export.jsonl", 4), ("ga4", "ga4-bigquery.jsonl", 4), ("heap", "heap", 9),
+        ])
     func dryRun(preset: String, file: String, messages: Int) async throws {
         let result = try await FlagCLIProcess.run(["import", "--preset", preset, "--dry-run", PresetSamples.path(file), "--progress", "never"])
         #expect(result.status == 0, "\(result.stderr)")
@@ -36,7 +38,9 @@ struct PresetCLITests {
 
     @Test("--no-link-devices leaves the aliases out")
     func noLinkDevices() async throws {
-        let result = try await FlagCLIProcess.run(["import", "--preset", "amplitude", "--no-link-devices", "--dry-run", PresetSamples.path("amplitude-export.zip"), "--progress", "never"])
+        let result = try await FlagCLIProcess.run([
+            "import", "--preset", "amplitude", "--no-link-devices", "--dry-run", PresetSamples.path("amplitude-export.zip"), "--progress", "never",
+        ])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("mapped:   7 messages"), "\(result.stdout)")
         #expect(!result.stdout.contains("$create_alias"))
@@ -48,7 +52,10 @@ struct PresetCLITests {
         defer { directory.remove() }
         try await withSink { sink in
             let send = try await FlagCLIProcess.run(
-                ["import", "--preset", "mixpanel", PresetSamples.path("mixpanel-export.jsonl"), "--host", sink.url, "--checkpoint", directory.file("job.db"), "--progress", "never"],
+                [
+                    "import", "--preset", "mixpanel", PresetSamples.path("mixpanel-export.jsonl"), "--host", sink.url, "--checkpoint", directory.file("job.db"),
+                    "--progress", "never",
+                ],
                 environment: FlagCLIProcess.environment(["POSTHOG_API_KEY": TestKeys.project]))
             #expect(send.status == 0, "\(send.stderr)")
             #expect(try sink.router.store.counts().events > 0)
@@ -58,11 +65,13 @@ struct PresetCLITests {
         #expect(unknown.stderr.contains("hogport presets"))
     }
 
-    @Test("--heap-table and --ga4-keep-bookkeeping: usage errors with another preset; --heap-table names the table", arguments: [
-        (["--preset", "ga4", "--heap-table", "users"], 2, "applies to --preset heap"),
-        (["--preset", "heap", "--ga4-keep-bookkeeping"], 2, "applies to --preset ga4"),
-        (["--preset", "heap", "--heap-table", "signed_up"], 0, "\"event\":\"signed_up\""),
-    ])
+    @Test(
+        "--heap-table and --ga4-keep-bookkeeping: usage errors with another preset; --heap-table names the table",
+        arguments: [
+            (["--preset", "ga4", "--heap-table", "users"], 2, "applies to --preset heap"),
+            (["--preset", "heap", "--ga4-keep-bookkeeping"], 2, "applies to --preset ga4"),
+            (["--preset", "heap", "--heap-table", "signed_up"], 0, "\"event\":\"signed_up\""),
+        ])
     func vendorOptions(extra: [String], status: Int32, output: String) async throws {
         let directory = try TemporaryDirectory(prefix: "preset-cli-options")
         defer { directory.remove() }

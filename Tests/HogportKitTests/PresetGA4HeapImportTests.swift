@@ -70,22 +70,26 @@ struct PresetGA4HeapImportTests {
     static func ga4Lines(count: Int) -> [String] {
         (0..<count).map { i in
             let user = i % 7 == 0 ? #""u-\#(i % 50)""# : "null"
-            return #"{"event_name":"scroll","event_timestamp":"\#(1_722_470_400_000_000 + Int64(i) * 57_600_000)","event_params":[{"key":"n","value":{"int_value":"\#(i)"}}],"event_bundle_sequence_id":"\#(i / 10)","batch_event_index":"\#(i % 10)","user_id":\#(user),"user_pseudo_id":"p-\#(i % 50)"}"#
+            return
+                #"{"event_name":"scroll","event_timestamp":"\#(1_722_470_400_000_000 + Int64(i) * 57_600_000)","event_params":[{"key":"n","value":{"int_value":"\#(i)"}}],"event_bundle_sequence_id":"\#(i / 10)","batch_event_index":"\#(i % 10)","user_id":\#(user),"user_pseudo_id":"p-\#(i % 50)"}"#
         }
     }
 
     /// A Heap all_events unload of `count` rows over two days.
     static func heapLines(count: Int) -> [String] {
-        ["event_id,user_id,time,type,n"] + (0..<count).map { i in
-            let time = Timestamp(microseconds: 1_673_740_800_000_000 + Int64(i) * 57_600_000).iso8601
-                .replacingOccurrences(of: "T", with: " ").replacingOccurrences(of: "Z", with: " UTC")
-            return "\(5_830_215_720_000_000 + i),\(2_008_543_124_100_000 + i % 40),\(time),click,\(i)"
-        }
+        ["event_id,user_id,time,type,n"]
+            + (0..<count).map { i in
+                let time = Timestamp(microseconds: 1_673_740_800_000_000 + Int64(i) * 57_600_000).iso8601
+                    .replacingOccurrences(of: "T", with: " ").replacingOccurrences(of: "Z", with: " UTC")
+                return "\(5_830_215_720_000_000 + i),\(2_008_543_124_100_000 + i % 40),\(time),click,\(i)"
+            }
     }
 
-    @Test("kill -9 mid-file, then the same command: every message delivered, committed rows not sent again, one uuid per row", arguments: [
-        ("ga4", "events_20240801-000000000000.json"), ("heap", "all_events.csv"),
-    ])
+    @Test(
+        "kill -9 mid-file, then the same command: every message delivered, committed rows not sent again, one uuid per row",
+        arguments: [
+            ("ga4", "events_20240801-000000000000.json"), ("heap", "all_events.csv"),
+        ])
     func sigkillThenResume(preset: String, file: String) async throws {
         try await withTemporaryDirectory { dir in
             let count = 3_000

@@ -34,12 +34,13 @@ struct PresetGA4Tests {
         let view = rows[0].messages[0].event
         #expect(view.distinctId == "1234567890.1722384000")
         #expect(view.timestamp == .utc(2024, 7, 31, 0, 0, 0, us: 123_456))
-        #expect(view.properties == [
-            "$current_url": "https://example.com/pricing", "ga_session_id": .int(1_722_384_000), "$device_type": "Desktop",
-            "$os": "Windows", "$browser": "Chrome", "$browser_version": "126.0", "$geoip_country_name": "United States",
-            "$geoip_subdivision_1_name": "Texas", "$geoip_city_name": "Austin", "ga_platform": "WEB", "ga_stream_id": "4567890123",
-            "$geoip_disable": true,
-        ])
+        #expect(
+            view.properties == [
+                "$current_url": "https://example.com/pricing", "ga_session_id": .int(1_722_384_000), "$device_type": "Desktop",
+                "$os": "Windows", "$browser": "Chrome", "$browser_version": "126.0", "$geoip_country_name": "United States",
+                "$geoip_subdivision_1_name": "Texas", "$geoip_city_name": "Austin", "ga_platform": "WEB", "ga_stream_id": "4567890123",
+                "$geoip_disable": true,
+            ])
         let alias = rows[1].messages[0]
         #expect(alias.kind == .alias)
         #expect(alias.event.distinctId == "user_42")
@@ -78,16 +79,17 @@ struct PresetGA4Tests {
         #expect(view.distinctId == Self.pseudo)
         #expect(view.timestamp == .utc(2024, 8, 1, 0, 0, 0, us: 3))
         #expect(view.set == nil)
-        #expect(view.properties == [
-            "$current_url": "https://shop.example.com/p/blue-mug?utm_source=newsletter", "$referrer": "https://mail.example.net/",
-            "$title": "Blue mug", "ga_session_id": .int(1_722_470_400), "ga_session_number": .int(3),
-            "big_counter": .int(1_234_567_890_123_456_789), "engagement_ratio": .double(0.75), "scroll_share": .double(0.5),
-            "$browser": "Safari", "$browser_version": "17.5", "$os": "iOS", "$os_version": "iOS 17.5", "$browser_language": "en-gb",
-            "$device_type": "Mobile", "$geoip_country_name": "United Kingdom", "$geoip_city_name": "London",
-            "$geoip_subdivision_1_name": "England", "$geoip_continent_name": "Europe", "utm_source": "newsletter", "utm_medium": "email",
-            "utm_campaign": "august_mugs", "utm_term": "mug", "utm_content": "hero", "gclid": "Cj0KCQjw", "ga_platform": "WEB",
-            "ga_stream_id": "4567890123", "$geoip_disable": true,
-        ])
+        #expect(
+            view.properties == [
+                "$current_url": "https://shop.example.com/p/blue-mug?utm_source=newsletter", "$referrer": "https://mail.example.net/",
+                "$title": "Blue mug", "ga_session_id": .int(1_722_470_400), "ga_session_number": .int(3),
+                "big_counter": .int(1_234_567_890_123_456_789), "engagement_ratio": .double(0.75), "scroll_share": .double(0.5),
+                "$browser": "Safari", "$browser_version": "17.5", "$os": "iOS", "$os_version": "iOS 17.5", "$browser_language": "en-gb",
+                "$device_type": "Mobile", "$geoip_country_name": "United Kingdom", "$geoip_city_name": "London",
+                "$geoip_subdivision_1_name": "England", "$geoip_continent_name": "Europe", "utm_source": "newsletter", "utm_medium": "email",
+                "utm_campaign": "august_mugs", "utm_term": "mug", "utm_content": "hero", "gclid": "Cj0KCQjw", "ga_platform": "WEB",
+                "ga_stream_id": "4567890123", "$geoip_disable": true,
+            ])
     }
 
     @Test("user_id wins over user_pseudo_id and links them once; user_properties typed as $set; category -> $device_type")
@@ -112,14 +114,18 @@ struct PresetGA4Tests {
     @Test("ecommerce and items keep numbers as numbers (INT64 strings exact), item_params typed, nulls left out")
     func ecommerce() throws {
         let purchase = try #require(PresetSamples.map([Self.intraday], preset: "ga4")[6].messages.first).event
-        #expect(purchase.properties["ecommerce"] == [
-            "total_item_quantity": .int(2), "purchase_revenue_in_usd": .double(30.61), "purchase_revenue": .double(23.98),
-            "shipping_value": .int(0), "tax_value": .double(4.0), "unique_items": .int(1), "transaction_id": "T-90210",
-        ])
-        #expect(purchase.properties["items"] == [[
-            "item_id": "MUG-BLUE", "item_name": "Blue mug", "price": .double(11.99), "quantity": .int(2), "item_revenue": .double(23.98),
-            "coupon": "(not set)", "item_params": ["glaze": "matte", "batch": .int(9_007_199_254_740_993)],
-        ]])
+        #expect(
+            purchase.properties["ecommerce"] == [
+                "total_item_quantity": .int(2), "purchase_revenue_in_usd": .double(30.61), "purchase_revenue": .double(23.98),
+                "shipping_value": .int(0), "tax_value": .double(4.0), "unique_items": .int(1), "transaction_id": "T-90210",
+            ])
+        #expect(
+            purchase.properties["items"] == [
+                [
+                    "item_id": "MUG-BLUE", "item_name": "Blue mug", "price": .double(11.99), "quantity": .int(2), "item_revenue": .double(23.98),
+                    "coupon": "(not set)", "item_params": ["glaze": "matte", "batch": .int(9_007_199_254_740_993)],
+                ]
+            ])
         #expect(purchase.properties["currency"] == "GBP")
         #expect(purchase.properties["value"] == .double(23.98))
     }

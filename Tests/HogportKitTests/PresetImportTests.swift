@@ -18,9 +18,11 @@ struct PresetImportTests {
         return job
     }
 
-    @Test("every message a preset maps is delivered once; a re-run sends nothing", arguments: [
-        ("amplitude", "amplitude-export.zip"), ("mixpanel", "mixpanel-export.jsonl"), ("segment", "segment-archive.ndjson.gz"),
-    ])
+    @Test(
+        "every message a preset maps is delivered once; a re-run sends nothing",
+        arguments: [
+            ("amplitude", "amplitude-export.zip"), ("mixpanel", "mixpanel-export.jsonl"), ("segment", "segment-archive.ndjson.gz"),
+        ])
     func deliversEverything(preset: String, file: String) async throws {
         let directory = try TemporaryDirectory(prefix: "preset-import")
         defer { directory.remove() }

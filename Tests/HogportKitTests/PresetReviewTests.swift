@@ -20,14 +20,19 @@ struct PresetReviewTests {
         #expect(out[0]["distinct_id"] == "u-1")
         #expect(out[0]["properties"]?["$anon_distinct_id"] == "d-1")
         let message = try MessageBuilder().build(out[0])
-        guard case .message(let m) = message else { Issue.record("expected a message"); return }
+        guard case .message(let m) = message else {
+            Issue.record("expected a message")
+            return
+        }
         #expect(m.kind == .identify)
         #expect(m.event.set?["plan"] == "pro")
     }
 
     @Test("Amplitude $identify without a user is a $set on the device, or nothing when it sets nothing")
     func amplitudeIdentifyWithoutUser() throws {
-        let withProps: [String: JSONValue] = ["event_type": "$identify", "event_time": "2024-07-06 10:00:00", "device_id": "d-1", "user_properties": ["plan": "pro"]]
+        let withProps: [String: JSONValue] = [
+            "event_type": "$identify", "event_time": "2024-07-06 10:00:00", "device_id": "d-1", "user_properties": ["plan": "pro"],
+        ]
         let out = try AmplitudePreset().reshape(withProps).rows
         #expect(out.count == 1)
         #expect(out[0]["type"] == "set")
@@ -56,7 +61,10 @@ struct PresetReviewTests {
             }
             let zip = try dir.write("export.zip", try builder.bytes())
             let paths = try InputExpander.expand([zip])
-            #expect(paths.map { $0.components(separatedBy: "!/")[1] } == ["p_2024-07-06_2#0.json", "p_2024-07-06_9#0.json", "p_2024-07-06_10#0.json", "p_2024-07-06_23#0.json"])
+            #expect(
+                paths.map { $0.components(separatedBy: "!/")[1] } == [
+                    "p_2024-07-06_2#0.json", "p_2024-07-06_9#0.json", "p_2024-07-06_10#0.json", "p_2024-07-06_23#0.json",
+                ])
         }
     }
 }

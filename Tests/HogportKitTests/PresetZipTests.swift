@@ -26,7 +26,10 @@ struct PresetZipTests {
             var out: [UInt8] = []
             var directory: [UInt8] = []
             func u16(_ v: UInt16, _ b: inout [UInt8]) { b += [UInt8(v & 0xFF), UInt8(v >> 8)] }
-            func u32(_ v: UInt32, _ b: inout [UInt8]) { u16(UInt16(v & 0xFFFF), &b); u16(UInt16(v >> 16), &b) }
+            func u32(_ v: UInt32, _ b: inout [UInt8]) {
+                u16(UInt16(v & 0xFFFF), &b)
+                u16(UInt16(v >> 16), &b)
+            }
             for e in entries {
                 // A gzip member without its 10-byte header and 8-byte trailer is raw deflate.
                 let payload = e.deflate ? Array(try Gzip.compress(e.data, level: 6).dropFirst(10).dropLast(8)) : e.data
@@ -35,19 +38,47 @@ struct PresetZipTests {
                 if e.badCRC { crc ^= 1 }
                 let offset = UInt32(out.count)
                 let name = Array(e.name.utf8)
-                u32(0x0403_4b50, &out); u16(20, &out); u16(e.flags, &out); u16(method, &out); u16(0x6000, &out); u16(0x58E6, &out)
-                u32(crc, &out); u32(UInt32(payload.count), &out); u32(UInt32(e.data.count), &out); u16(UInt16(name.count), &out); u16(0, &out)
+                u32(0x0403_4b50, &out)
+                u16(20, &out)
+                u16(e.flags, &out)
+                u16(method, &out)
+                u16(0x6000, &out)
+                u16(0x58E6, &out)
+                u32(crc, &out)
+                u32(UInt32(payload.count), &out)
+                u32(UInt32(e.data.count), &out)
+                u16(UInt16(name.count), &out)
+                u16(0, &out)
                 out += name + payload
-                u32(0x0201_4b50, &directory); u16(20, &directory); u16(20, &directory); u16(e.flags, &directory); u16(method, &directory)
-                u16(0x6000, &directory); u16(0x58E6, &directory); u32(crc, &directory); u32(UInt32(payload.count), &directory)
-                u32(UInt32(e.data.count), &directory); u16(UInt16(name.count), &directory); u16(0, &directory); u16(0, &directory)
-                u16(0, &directory); u16(0, &directory); u32(0, &directory); u32(offset, &directory)
+                u32(0x0201_4b50, &directory)
+                u16(20, &directory)
+                u16(20, &directory)
+                u16(e.flags, &directory)
+                u16(method, &directory)
+                u16(0x6000, &directory)
+                u16(0x58E6, &directory)
+                u32(crc, &directory)
+                u32(UInt32(payload.count), &directory)
+                u32(UInt32(e.data.count), &directory)
+                u16(UInt16(name.count), &directory)
+                u16(0, &directory)
+                u16(0, &directory)
+                u16(0, &directory)
+                u16(0, &directory)
+                u32(0, &directory)
+                u32(offset, &directory)
                 directory += name
             }
             let directoryOffset = UInt32(out.count)
             out += directory
-            u32(0x0605_4b50, &out); u16(0, &out); u16(0, &out); u16(UInt16(entries.count), &out); u16(UInt16(entries.count), &out)
-            u32(UInt32(directory.count), &out); u32(directoryOffset, &out); u16(UInt16(comment.count), &out)
+            u32(0x0605_4b50, &out)
+            u16(0, &out)
+            u16(0, &out)
+            u16(UInt16(entries.count), &out)
+            u16(UInt16(entries.count), &out)
+            u32(UInt32(directory.count), &out)
+            u32(directoryOffset, &out)
+            u16(UInt16(comment.count), &out)
             return out + comment
         }
     }
@@ -138,7 +169,10 @@ struct PresetZipTests {
 
             var zip64 = try ZipBuilder(entries: [.init(name: "x.json", data: [0x7B, 0x7D])]).bytes()
             let eocd = zip64.count - 22
-            zip64[eocd + 16] = 0xFF; zip64[eocd + 17] = 0xFF; zip64[eocd + 18] = 0xFF; zip64[eocd + 19] = 0xFF
+            zip64[eocd + 16] = 0xFF
+            zip64[eocd + 17] = 0xFF
+            zip64[eocd + 18] = 0xFF
+            zip64[eocd + 19] = 0xFF
             let zip64Path = try dir.write("z64.zip", zip64)
             #expect(throws: ImportError.self) { try InputExpander.expand([zip64Path]) }
             do throws(InputError) {

@@ -21,11 +21,12 @@ struct ReaderLineTests {
     @Test("LF lines: text, 1-based numbers, offsets and end offsets")
     func lfLines() throws {
         let got = try lines("a\nbb\nccc\n")
-        #expect(got == [
-            ReadLine(text: "a", number: 1, offset: 0, endOffset: 2),
-            ReadLine(text: "bb", number: 2, offset: 2, endOffset: 5),
-            ReadLine(text: "ccc", number: 3, offset: 5, endOffset: 9),
-        ])
+        #expect(
+            got == [
+                ReadLine(text: "a", number: 1, offset: 0, endOffset: 2),
+                ReadLine(text: "bb", number: 2, offset: 2, endOffset: 5),
+                ReadLine(text: "ccc", number: 3, offset: 5, endOffset: 9),
+            ])
     }
 
     @Test("CRLF lines drop the CR; end offsets count both bytes")

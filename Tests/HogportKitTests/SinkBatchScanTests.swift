@@ -46,7 +46,8 @@ struct SinkBatchScanTests {
 
     @Test("properties are stored as received")
     func verbatim() throws {
-        let body = Array(#"{"api_key":"k","batch":[{"event":"e","distinct_id":"d","uuid":"0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b","properties":{"b":1.50,"a":[1,{}]}}]}"#.utf8)
+        let body = Array(
+            #"{"api_key":"k","batch":[{"event":"e","distinct_id":"d","uuid":"0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b","properties":{"b":1.50,"a":[1,{}]}}]}"#.utf8)
         let outcome = body.withUnsafeBufferPointer { SinkRouter.scanBatch($0, apiKey: "k", isBatchPath: true, now: Timestamp(microseconds: 0)) }
         guard case .success(let batch)? = outcome else {
             Issue.record("expected the fast path to read the batch")

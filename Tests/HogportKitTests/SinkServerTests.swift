@@ -35,7 +35,8 @@ struct SinkServerTests {
     @Test("Invalid gzip is 400, a wrong key 401, an invalid event 400, an unknown path 404")
     func errorsOverTheWire() async throws {
         try await withSink { sink throws in
-            let garbage = try await sink.request("POST", "/batch/", body: [0x1F, 0x8B, 0x08, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9], headers: [("Content-Encoding", "gzip")])
+            let garbage = try await sink.request(
+                "POST", "/batch/", body: [0x1F, 0x8B, 0x08, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9], headers: [("Content-Encoding", "gzip")])
             #expect(garbage.status == 400)
             #expect(garbage.text.contains("invalid GZIP data"))
             #expect(try await sink.post("/batch/", json: RawEvents.batch([RawEvents.event()], apiKey: "phc_wrong")).status == 401)

@@ -62,11 +62,13 @@ struct FlagDefinitionsTests {
         #expect(device.filters.groups.isEmpty)
     }
 
-    @Test("only the number 2 selects explicit matching", arguments: [
-        (#"{"flags": []}"#, 1), (#"{"flags": [], "property_matching_version": 2}"#, 2),
-        (#"{"flags": [], "property_matching_version": "2"}"#, 1),
-        (#"{"flags": [], "property_matching_version": 3}"#, 3),
-    ])
+    @Test(
+        "only the number 2 selects explicit matching",
+        arguments: [
+            (#"{"flags": []}"#, 1), (#"{"flags": [], "property_matching_version": 2}"#, 2),
+            (#"{"flags": [], "property_matching_version": "2"}"#, 1),
+            (#"{"flags": [], "property_matching_version": 3}"#, 3),
+        ])
     func matchingVersion(_ json: String, _ version: Int) throws {
         #expect(try FlagDefinitions(data: Array(json.utf8)).propertyMatchingVersion == version)
     }

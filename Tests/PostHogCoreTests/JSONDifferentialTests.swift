@@ -47,9 +47,15 @@ struct JSONTextGenerator {
             return rng.chance(0.5) ? object(depth: depth + 1) : array(depth: depth + 1)
         }
         switch rng.int(0...9) {
-        case 0: emit("null"); return .null
-        case 1: emit("true"); return .bool(true)
-        case 2: emit("false"); return .bool(false)
+        case 0:
+            emit("null")
+            return .null
+        case 1:
+            emit("true")
+            return .bool(true)
+        case 2:
+            emit("false")
+            return .bool(false)
         case 3, 4, 5: return number()
         default: return .string(string())
         }
@@ -179,7 +185,10 @@ struct JSONTextGenerator {
             }
             s += String(rng.int(0...250))
         }
-        if rng.chance(0.02) { s = ["9223372036854775807", "-9223372036854775808", "9223372036854775808", "-9223372036854775809"][rng.int(0...3)]; isInteger = true }
+        if rng.chance(0.02) {
+            s = ["9223372036854775807", "-9223372036854775808", "9223372036854775808", "-9223372036854775809"][rng.int(0...3)]
+            isInteger = true
+        }
         emit(s)
         if isInteger, let i = Int64(s) { return .int(i) }
         if isInteger { return .number(s) }
@@ -203,7 +212,7 @@ func foundationMismatch(_ ours: JSONValue, _ theirs: Any, path: String = "$") ->
         return nil
     case .int(let i):
         guard let number = theirs as? NSNumber, String(cString: number.objCType) != "c" else { return "\(path): \(i) vs \(theirs)" }
-        if number.doubleValue.rounded() == number.doubleValue, (number.int64Value == i || number.doubleValue == Double(i)) { return nil }
+        if number.doubleValue.rounded() == number.doubleValue, number.int64Value == i || number.doubleValue == Double(i) { return nil }
         return "\(path): \(i) vs \(number)"
     case .double(let d):
         guard let number = theirs as? NSNumber, String(cString: number.objCType) != "c" else { return "\(path): \(d) vs \(theirs)" }

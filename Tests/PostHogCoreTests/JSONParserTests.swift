@@ -22,10 +22,22 @@ struct JSONParserTests {
     func intVersusDouble() throws {
         let one = try JSONParser.parse("1")
         let oneDotZero = try JSONParser.parse("1.0")
-        guard case .int(1) = one else { Issue.record("1 parsed as \(one)"); return }
-        guard case .double(1.0) = oneDotZero else { Issue.record("1.0 parsed as \(oneDotZero)"); return }
-        guard case .double(100) = try JSONParser.parse("1e2") else { Issue.record("1e2 is not a double"); return }
-        guard case .double(-0.5) = try JSONParser.parse("-5E-1") else { Issue.record("-5E-1 is not -0.5"); return }
+        guard case .int(1) = one else {
+            Issue.record("1 parsed as \(one)")
+            return
+        }
+        guard case .double(1.0) = oneDotZero else {
+            Issue.record("1.0 parsed as \(oneDotZero)")
+            return
+        }
+        guard case .double(100) = try JSONParser.parse("1e2") else {
+            Issue.record("1e2 is not a double")
+            return
+        }
+        guard case .double(-0.5) = try JSONParser.parse("-5E-1") else {
+            Issue.record("-5E-1 is not -0.5")
+            return
+        }
         // Written back, each keeps its form.
         #expect(JSONWriter.string(one) == "1")
         #expect(JSONWriter.string(oneDotZero) == "1.0")

@@ -19,7 +19,10 @@ struct JSONScannerTests {
             guard let found = members(text) else {
                 // Only a lone-surrogate escape, which the parser replaces, may be refused.
                 let error = text.withUnsafeBufferPointer { buffer -> JSONScanner.Unsuitable? in
-                    do throws(JSONScanner.Unsuitable) { _ = try JSONScanner.members(of: buffer); return nil } catch { return error }
+                    do throws(JSONScanner.Unsuitable) {
+                        _ = try JSONScanner.members(of: buffer)
+                        return nil
+                    } catch { return error }
                 }
                 #expect(error?.reason.contains("surrogate") == true, "document \(n): \(String(describing: error))")
                 continue
@@ -51,7 +54,10 @@ struct JSONScannerTests {
             }
             let parserAccepts = (try? JSONParser.parse(text))?.objectValue != nil
             let scannerError = text.withUnsafeBufferPointer { buffer -> JSONScanner.Unsuitable? in
-                do throws(JSONScanner.Unsuitable) { _ = try JSONScanner.members(of: buffer); return nil } catch { return error }
+                do throws(JSONScanner.Unsuitable) {
+                    _ = try JSONScanner.members(of: buffer)
+                    return nil
+                } catch { return error }
             }
             if parserAccepts {
                 #expect(scannerError == nil || scannerError!.reason.contains("surrogate"), "\(String(decoding: text, as: UTF8.self))")
@@ -75,7 +81,10 @@ struct JSONScannerTests {
             var parserOffset: Int?
             do { _ = try JSONParser.parse(text) } catch { parserOffset = error.offset }
             let scannerOffset = text.withUnsafeBufferPointer { buffer -> Int? in
-                do throws(JSONScanner.Unsuitable) { _ = try JSONScanner.members(of: buffer); return nil } catch { return error.offset }
+                do throws(JSONScanner.Unsuitable) {
+                    _ = try JSONScanner.members(of: buffer)
+                    return nil
+                } catch { return error.offset }
             }
             #expect(parserOffset != nil)
             #expect(scannerOffset == parserOffset, "\(String(decoding: text, as: UTF8.self))")
@@ -165,7 +174,9 @@ struct JSONScannerDepthTests {
 
     @Test("numbers: grammar and range as the parser checks them")
     func numbers() {
-        for text in ["0", "-0", "12", "-3.25", "1e3", "1E-3", "2.5e+10", "1e400", "-", "01", "1.", ".5", "1e", "--1", "1.2.3", String(repeating: "9", count: 400)] {
+        for text in [
+            "0", "-0", "12", "-3.25", "1e3", "1E-3", "2.5e+10", "1e400", "-", "01", "1.", ".5", "1e", "--1", "1.2.3", String(repeating: "9", count: 400),
+        ] {
             let doc = Array("{\"a\":\(text)}".utf8)
             let parses = (try? JSONParser.parse(doc)) != nil
             let scans = doc.withUnsafeBufferPointer { (try? JSONScanner.members(of: $0)) != nil }

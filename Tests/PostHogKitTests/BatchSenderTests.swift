@@ -274,7 +274,12 @@ struct BatchSenderTests {
 /// A thread-safe counter.
 final class Counter: Sendable {
     private let value = Mutex(0)
-    func next() -> Int { value.withLock { v in defer { v += 1 }; return v } }
+    func next() -> Int {
+        value.withLock { v in
+            defer { v += 1 }
+            return v
+        }
+    }
 }
 
 final class AttemptLog: Sendable {

@@ -106,7 +106,8 @@ struct ClientFeatureTests {
     func flagResult() async throws {
         let transport = ScriptedTransport { request in
             guard request.isRemoteFlags else { return .ok }
-            return flagJSONReply(200, ["flags": ["beta": ["key": "beta", "enabled": true, "variant": "blue", "metadata": ["payload": ##"{"color":"#00f"}"##]]]])
+            return flagJSONReply(
+                200, ["flags": ["beta": ["key": "beta", "enabled": true, "variant": "blue", "metadata": ["payload": ##"{"color":"#00f"}"##]]]])
         }
         let client = PostHogClient(configuration: scriptedConfiguration(transport))
         let result = await client.getFeatureFlagResult("beta", distinctId: "u", deviceId: "device-7")

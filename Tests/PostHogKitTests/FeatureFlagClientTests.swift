@@ -425,7 +425,8 @@ struct FeatureFlagClientTests {
             await reload.value
             _ = await firstRead.value
             do {
-                #expect(await client.getFeatureFlag("a", distinctId: "u1", onlyEvaluateLocally: true) == false, "stale first response installed over the reload's")
+                #expect(
+                    await client.getFeatureFlag("a", distinctId: "u1", onlyEvaluateLocally: true) == false, "stale first response installed over the reload's")
             }
         }
     }

@@ -51,7 +51,9 @@ struct FeatureFlagEventTests {
             await client.capture(distinctId: "u1", event: "marker")
         } check: { events, _ in
             let called = flagCalledEvents(events)
-            let seen = called.map { "\($0.distinctId) \($0.properties["$feature_flag"]?.stringValue ?? "?") \($0.properties["$feature_flag_response"].map { JSONWriter.string($0) } ?? "?")" }
+            let seen = called.map {
+                "\($0.distinctId) \($0.properties["$feature_flag"]?.stringValue ?? "?") \($0.properties["$feature_flag_response"].map { JSONWriter.string($0) } ?? "?")"
+            }
             #expect(
                 seen.sorted() == ["u1 beta true", "u1 beta true", "u1 plan-gate false", "u1 plan-gate true", "u2 beta true"],
                 "one per user, flag, value and groups")

@@ -6,7 +6,9 @@ import Testing
 import TestSupport
 
 /// A client configuration pointed at a sink, with no real sleeps and errors recorded.
-func sinkConfiguration(_ sink: SinkServer, apiKey: String = TestKeys.project, errors: ErrorRecorder, sleeper: SleepRecorder = SleepRecorder())
+func sinkConfiguration(
+    _ sink: SinkServer, apiKey: String = TestKeys.project, errors: ErrorRecorder, sleeper: SleepRecorder = SleepRecorder()
+)
     -> PostHogConfiguration
 {
     var configuration = PostHogConfiguration(apiKey: apiKey, host: sink.url)

@@ -82,7 +82,9 @@ public final class CheckpointStore {
 
     /// Records the job's status and last error.
     public func setStatus(_ status: String, error: String?) throws(SQLiteError) {
-        try db.query("UPDATE job SET status = ?, last_error = ?, updated_at = ? WHERE id = 1", [.text(status), error.map { .text($0) } ?? .null, .text(Timestamp.now().iso8601)])
+        try db.query(
+            "UPDATE job SET status = ?, last_error = ?, updated_at = ? WHERE id = 1",
+            [.text(status), error.map { .text($0) } ?? .null, .text(Timestamp.now().iso8601)])
     }
 
     /// The job's status and last error.
@@ -93,12 +95,14 @@ public final class CheckpointStore {
 
     /// Every file's progress, in the order first recorded.
     public func allProgress() throws(SQLiteError) -> [FileProgress] {
-        try db.query("SELECT path, size, mtime, head_hash, line, offset, rows, sent, rejected, skipped, kinds, done FROM files ORDER BY rowid").map(Self.progress)
+        try db.query("SELECT path, size, mtime, head_hash, line, offset, rows, sent, rejected, skipped, kinds, done FROM files ORDER BY rowid").map(
+            Self.progress)
     }
 
     /// One file's progress.
     public func progress(for path: String) throws(SQLiteError) -> FileProgress? {
-        try db.query("SELECT path, size, mtime, head_hash, line, offset, rows, sent, rejected, skipped, kinds, done FROM files WHERE path = ?", [.text(path)]).first.map(Self.progress)
+        try db.query("SELECT path, size, mtime, head_hash, line, offset, rows, sent, rejected, skipped, kinds, done FROM files WHERE path = ?", [.text(path)])
+            .first.map(Self.progress)
     }
 
     static func progress(_ row: [SQLiteValue]) -> FileProgress {

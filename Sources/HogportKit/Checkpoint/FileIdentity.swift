@@ -73,4 +73,3 @@ public struct FileIdentity: Sendable, Equatable {
         case replaced
     }
 }
-

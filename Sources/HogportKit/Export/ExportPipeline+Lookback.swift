@@ -15,7 +15,9 @@ extension ExportPipeline {
         let window = wanted..<job.seenSince
         let uuids = try ExportedUUIDs.read(try checkpoint.files(), directory: configuration.outputDirectory, format: configuration.format, window: window)
         try checkpoint.rememberExported(uuids, since: wanted)
-        logger.info("lookback: the checkpoint did not remember \(wanted.iso8601) .. \(job.seenSince.iso8601); read \(uuids.count) exported uuids back from the day files")
+        logger.info(
+            "lookback: the checkpoint did not remember \(wanted.iso8601) .. \(job.seenSince.iso8601); read \(uuids.count) exported uuids back from the day files"
+        )
         return wanted
     }
 }

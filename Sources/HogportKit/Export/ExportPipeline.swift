@@ -84,12 +84,14 @@ public final class ExportPipeline: Sendable {
             if let since = c.since, since != existing.since {
                 throw ExportError(
                     .usage,
-                    "the checkpoint \(c.checkpointPath) continues an export since \(existing.since.iso8601), not \(since.iso8601): drop --since, or use --restart or another --checkpoint")
+                    "the checkpoint \(c.checkpointPath) continues an export since \(existing.since.iso8601), not \(since.iso8601): drop --since, or use --restart or another --checkpoint"
+                )
             }
             guard existing.fingerprint == c.fingerprint(since: existing.since) else {
                 throw ExportError(
                     .usage,
-                    "the checkpoint \(c.checkpointPath) belongs to another export (project, --format, --gzip or --events differ): use the same options, --restart, or another --checkpoint")
+                    "the checkpoint \(c.checkpointPath) belongs to another export (project, --format, --gzip or --events differ): use the same options, --restart, or another --checkpoint"
+                )
             }
         } else {
             guard let since = c.since else {
@@ -268,7 +270,8 @@ public final class ExportPipeline: Sendable {
 
         /// Fetches a page; when it fails, first publishes the open file (for the main pass with
         /// the cursor at its last row), so a run that keeps failing still moves forward.
-        mutating func fetch(_ query: ExportQuery, onFailure publishOpen: (inout Run) throws(ExportError) -> Void) async throws(ExportError) -> QueryClient.Page {
+        mutating func fetch(_ query: ExportQuery, onFailure publishOpen: (inout Run) throws(ExportError) -> Void) async throws(ExportError) -> QueryClient.Page
+        {
             var query = query
             do {
                 while true {
@@ -282,7 +285,7 @@ public final class ExportPipeline: Sendable {
                             }
                         }
                         return page
-                    } catch where error.kind == .responseTooLarge && query.limit > 1 {
+                    } catch  where error.kind == .responseTooLarge && query.limit > 1 {
                         pageSize = max(1, query.limit / 2)
                         pagesSinceShrinking = 0
                         query.limit = pageSize

@@ -33,9 +33,11 @@ public final class QueryClient: Sendable {
         self.now = now
         self.jitter = jitter
         let start = now()
-        buckets = Mutex((
-            TokenBucket(rate: configuration.requestsPerMinute / 60, now: start),
-            TokenBucket(rate: configuration.requestsPerHour / 3600, capacity: configuration.requestsPerHour / 10, now: start)))
+        buckets = Mutex(
+            (
+                TokenBucket(rate: configuration.requestsPerMinute / 60, now: start),
+                TokenBucket(rate: configuration.requestsPerHour / 3600, capacity: configuration.requestsPerHour / 10, now: start)
+            ))
     }
 
     /// Seconds since an arbitrary start, from the continuous clock.
@@ -116,8 +118,10 @@ public final class QueryClient: Sendable {
             if wait > 0 { try await pause(.milliseconds(Int64(wait * 1000))) }
             let request = HTTPTransportRequest(
                 method: method, url: url,
-                headers: [("Authorization", "Bearer \(configuration.personalAPIKey)"), ("Content-Type", "application/json"), ("Accept", "application/json"),
-                    ("User-Agent", HogportInfo.userAgent)],
+                headers: [
+                    ("Authorization", "Bearer \(configuration.personalAPIKey)"), ("Content-Type", "application/json"), ("Accept", "application/json"),
+                    ("User-Agent", HogportInfo.userAgent),
+                ],
                 body: body, timeout: configuration.requestTimeout)
             counters.withLock { $0.requests += 1 }
             let outcome: RetryPolicy.Outcome
@@ -143,12 +147,14 @@ public final class QueryClient: Sendable {
             case .fatalAuthentication(let status):
                 throw ExportError(
                     .authentication,
-                    "the server refused the personal API key (HTTP \(status)); check POSTHOG_PERSONAL_API_KEY and that it has the Query Read scope for project \(configuration.projectId)")
+                    "the server refused the personal API key (HTTP \(status)); check POSTHOG_PERSONAL_API_KEY and that it has the Query Read scope for project \(configuration.projectId)"
+                )
             case .bisect, .split, .unexpected:
                 let status = response?.status ?? 0
                 let detail = Self.detail(response?.body ?? [])
                 if status == 404 {
-                    throw ExportError(.usage, "no query endpoint for project \(configuration.projectId) at \(configuration.host) (HTTP 404); check --project-id and --host")
+                    throw ExportError(
+                        .usage, "no query endpoint for project \(configuration.projectId) at \(configuration.host) (HTTP 404); check --project-id and --host")
                 }
                 throw ExportError(.usage, "the server refused the query (HTTP \(status)): \(detail)")
             }
@@ -179,7 +185,8 @@ public final class QueryClient: Sendable {
                 // Timeouts and memory limits show up here: worth another run, with smaller pages.
                 throw ExportError(
                     .serverFailing,
-                    "the query failed on the server: \(status["error_message"]?.stringValue ?? "no message"); if it timed out or ran out of memory, try a smaller --page-size")
+                    "the query failed on the server: \(status["error_message"]?.stringValue ?? "no message"); if it timed out or ran out of memory, try a smaller --page-size"
+                )
             }
             if status["complete"]?.boolValue == true, let results = status["results"], results["results"] != nil {
                 return try interpret(results)

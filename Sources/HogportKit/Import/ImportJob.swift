@@ -95,7 +95,8 @@ final class ImportJob {
             guard existing == configuration.fingerprint else {
                 throw ImportError(
                     .jobMismatch,
-                    "the checkpoint \(path) belongs to a job with a different mapping, preset or format; use --restart to start over with the new one, or --checkpoint for a new job")
+                    "the checkpoint \(path) belongs to a job with a different mapping, preset or format; use --restart to start over with the new one, or --checkpoint for a new job"
+                )
             }
             try checkDestination(store: store, configuration: configuration)
             return store
@@ -117,11 +118,13 @@ final class ImportJob {
         if recorded.host == wanted.host {
             throw ImportError(
                 .jobMismatch,
-                "the checkpoint \(path) was started with another project key (fingerprint \(recorded.keyFingerprint), this one is \(wanted.keyFingerprint)): if the key is mistyped, fix it; to send these rows to the other project, use --restart, or another --checkpoint for a separate job")
+                "the checkpoint \(path) was started with another project key (fingerprint \(recorded.keyFingerprint), this one is \(wanted.keyFingerprint)): if the key is mistyped, fix it; to send these rows to the other project, use --restart, or another --checkpoint for a separate job"
+            )
         }
         throw ImportError(
             .jobMismatch,
-            "the checkpoint \(path) recorded an import into \(recorded.host), not \(wanted.host): its rows went there, not here. Use --restart to send everything to \(wanted.host), or another --checkpoint for a separate job")
+            "the checkpoint \(path) recorded an import into \(recorded.host), not \(wanted.host): its rows went there, not here. Use --restart to send everything to \(wanted.host), or another --checkpoint for a separate job"
+        )
     }
 
     private static func recordedProgress(store: CheckpointStore, files: [String], identities: [FileIdentity]) throws(ImportError) -> [Int: FileProgress] {
@@ -131,7 +134,8 @@ final class ImportJob {
             switch identities[index].compared(to: previous.identity) {
             case .replaced:
                 let error = ImportError(
-                    .jobMismatch, "\(path) changed since the checkpoint recorded it (different content); use --restart to import everything again, or a new --checkpoint")
+                    .jobMismatch,
+                    "\(path) changed since the checkpoint recorded it (different content); use --restart to import everything again, or a new --checkpoint")
                 try? store.setStatus("failed", error: error.message)
                 throw error
             case .grown:

@@ -224,9 +224,12 @@ final class ImportRun {
     /// Ends the run: status in the checkpoint, the summary, and the error to report.
     private func finish(_ failure: ImportError?) throws(ImportError) -> ImportSummary {
         var failure = failure
-        if failure == nil && stopping { failure = ImportError(.interrupted, "stopped on request; rows in flight were not committed and will be sent by the next run") }
+        if failure == nil && stopping {
+            failure = ImportError(.interrupted, "stopped on request; rows in flight were not committed and will be sent by the next run")
+        }
         if failure == nil && !source.damaged.isEmpty {
-            failure = ImportError(.unreadableInput, "damaged compressed input, nothing of it sent: " + source.damaged.map(\.description).joined(separator: "; "))
+            failure = ImportError(
+                .unreadableInput, "damaged compressed input, nothing of it sent: " + source.damaged.map(\.description).joined(separator: "; "))
         }
         summary.seconds = now()
         summary.retries = max(summary.retries, live.snapshot.retries)

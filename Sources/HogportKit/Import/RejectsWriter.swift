@@ -54,7 +54,8 @@ public final class RejectsWriter {
             created = FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
         }
         guard let opened = FileHandle(forWritingAtPath: path) else {
-            throw ImportError(.outputUnwritable, "cannot write the rejects file \(path): check that its folder exists and is writable, or choose another --rejects")
+            throw ImportError(
+                .outputUnwritable, "cannot write the rejects file \(path): check that its folder exists and is writable, or choose another --rejects")
         }
         _ = try? opened.seekToEnd()
         handle = opened

@@ -27,11 +27,13 @@ public struct RowReader {
             do {
                 let value = try JSONParser.parse(bytes)
                 guard case .object(let object) = value else {
-                    return .malformed(reason: "the line is a JSON \(value.typeName), not an object", line: line, offset: offset, endOffset: endOffset, raw: bytes)
+                    return .malformed(
+                        reason: "the line is a JSON \(value.typeName), not an object", line: line, offset: offset, endOffset: endOffset, raw: bytes)
                 }
                 return .object(object, line: line, offset: offset, endOffset: endOffset, raw: bytes)
             } catch {
-                return .malformed(reason: "invalid JSON at column \(error.offset + 1): \(error.reason)", line: line, offset: offset, endOffset: endOffset, raw: bytes)
+                return .malformed(
+                    reason: "invalid JSON at column \(error.offset + 1): \(error.reason)", line: line, offset: offset, endOffset: endOffset, raw: bytes)
             }
         }
     }
@@ -181,12 +183,14 @@ public struct RowReader {
                             return .malformed(reason: problem, line: record.line, offset: record.offset, endOffset: record.endOffset, raw: record.raw)
                         }
                         do {
-                            return .object(try converter.row(record.fields), line: record.line, offset: record.offset, endOffset: record.endOffset, raw: record.raw)
+                            return .object(
+                                try converter.row(record.fields), line: record.line, offset: record.offset, endOffset: record.endOffset, raw: record.raw)
                         } catch {
                             return .malformed(reason: error.reason, line: record.line, offset: record.offset, endOffset: record.endOffset, raw: record.raw)
                         }
                     case .failure(let error):
-                        return .malformed(reason: "malformed CSV: \(error.reason)", line: error.line, offset: error.offset, endOffset: error.endOffset, raw: error.raw)
+                        return .malformed(
+                            reason: "malformed CSV: \(error.reason)", line: error.line, offset: error.offset, endOffset: error.endOffset, raw: error.raw)
                     }
                 }
                 return nil

@@ -122,7 +122,8 @@ public struct ImportMapping: Sendable, Equatable {
         if let map = try stringMap("columns") {
             for (column, name) in map {
                 guard let t = CSVValueType(rawValue: name) else {
-                    throw MappingError("\(source): column '\(column)' has unknown type '\(name)' (\(CSVValueType.allCases.map(\.rawValue).joined(separator: ", ")))")
+                    throw MappingError(
+                        "\(source): column '\(column)' has unknown type '\(name)' (\(CSVValueType.allCases.map(\.rawValue).joined(separator: ", ")))")
                 }
                 columns[column] = t
             }

@@ -28,10 +28,12 @@ public struct MessageGuard: Sendable {
             return "the distinct id is blank"
         }
         if !allowPlaceholderIds, distinctId.utf8.count <= 17, Self.placeholderIds.contains(distinctId.lowercased()) {
-            return "the distinct id '\(distinctId)' is a placeholder, not a person (it would merge every such row into one person; --allow-placeholder-ids sends it)"
+            return
+                "the distinct id '\(distinctId)' is a placeholder, not a person (it would merge every such row into one person; --allow-placeholder-ids sends it)"
         }
         if let timestamp, timestamp > latestTimestamp {
-            return "the timestamp \(timestamp.iso8601) is in the future (after \(latestTimestamp.iso8601); PostHog would record it as the time it arrives; --max-future sets the allowance)"
+            return
+                "the timestamp \(timestamp.iso8601) is in the future (after \(latestTimestamp.iso8601); PostHog would record it as the time it arrives; --max-future sets the allowance)"
         }
         return nil
     }

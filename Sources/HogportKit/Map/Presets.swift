@@ -4,12 +4,24 @@ public enum Presets {
     public static let all: [Preset] = [
         Preset(
             name: "posthog", version: 1,
-            summary: "PostHog-shaped rows: {event, distinct_id, timestamp, properties, uuid?, $set?, $set_once?} (what `hogport export` writes; also batch-export rows with properties as a JSON string). CSV uses hogport's column conventions."),
-        vendor("amplitude", version: 2, AmplitudePreset(), summary: "Amplitude Export API: the zip of gzipped JSON-lines files, or the .json.gz/.json files in it."),
-        vendor("mixpanel", version: 1, MixpanelPreset(), summary: "Mixpanel raw event export (JSON lines of {event, properties: {time, distinct_id, $insert_id, …}})."),
-        vendor("segment", version: 1, SegmentPreset(), summary: "Segment archived calls (gzipped NDJSON from the S3 destination): track, identify, alias, page, screen, group."),
-        vendor("ga4", version: 1, GA4Preset(), summary: "GA4's BigQuery export extracted as NDJSON (plain or gzip; events_* and events_intraday_* shards).", rules: ga4Rules),
-        vendor("heap", version: 1, HeapPreset(), summary: "Heap Connect tables unloaded as CSV or NDJSON: all_events or per-event tables, users, user_migrations (any order).", rules: heapRules),
+            summary:
+                "PostHog-shaped rows: {event, distinct_id, timestamp, properties, uuid?, $set?, $set_once?} (what `hogport export` writes; also batch-export rows with properties as a JSON string). CSV uses hogport's column conventions."
+        ),
+        vendor(
+            "amplitude", version: 2, AmplitudePreset(), summary: "Amplitude Export API: the zip of gzipped JSON-lines files, or the .json.gz/.json files in it."
+        ),
+        vendor(
+            "mixpanel", version: 1, MixpanelPreset(),
+            summary: "Mixpanel raw event export (JSON lines of {event, properties: {time, distinct_id, $insert_id, …}})."),
+        vendor(
+            "segment", version: 1, SegmentPreset(),
+            summary: "Segment archived calls (gzipped NDJSON from the S3 destination): track, identify, alias, page, screen, group."),
+        vendor(
+            "ga4", version: 1, GA4Preset(), summary: "GA4's BigQuery export extracted as NDJSON (plain or gzip; events_* and events_intraday_* shards).",
+            rules: ga4Rules),
+        vendor(
+            "heap", version: 1, HeapPreset(),
+            summary: "Heap Connect tables unloaded as CSV or NDJSON: all_events or per-event tables, users, user_migrations (any order).", rules: heapRules),
     ]
 
     static let ga4Rules = [
@@ -36,7 +48,9 @@ public enum Presets {
         var preset = preset
         if let heapTable {
             guard preset.name == "heap" else { throw MappingError("--heap-table applies to --preset heap") }
-            guard let table = HeapTable(name: heapTable) else { throw MappingError("--heap-table needs a table name (all_events, users, user_migrations, or an event table's name)") }
+            guard let table = HeapTable(name: heapTable) else {
+                throw MappingError("--heap-table needs a table name (all_events, users, user_migrations, or an event table's name)")
+            }
             preset.reshaper = HeapPreset(table: table)
             preset.mapping.presetTag! += ";table=\(table.tag)"
         }

@@ -133,12 +133,24 @@ enum TimestampPattern {
                 let spec = p[j + 1]
                 j += 2
                 switch spec {
-                case UInt8(ascii: "Y"): guard let v = number(maxDigits: 4) else { return nil }; year = v
-                case UInt8(ascii: "m"): guard let v = number(maxDigits: 2) else { return nil }; month = v
-                case UInt8(ascii: "d"): guard let v = number(maxDigits: 2) else { return nil }; day = v
-                case UInt8(ascii: "H"): guard let v = number(maxDigits: 2) else { return nil }; hour = v
-                case UInt8(ascii: "M"): guard let v = number(maxDigits: 2) else { return nil }; minute = v
-                case UInt8(ascii: "S"): guard let v = number(maxDigits: 2) else { return nil }; second = v
+                case UInt8(ascii: "Y"):
+                    guard let v = number(maxDigits: 4) else { return nil }
+                    year = v
+                case UInt8(ascii: "m"):
+                    guard let v = number(maxDigits: 2) else { return nil }
+                    month = v
+                case UInt8(ascii: "d"):
+                    guard let v = number(maxDigits: 2) else { return nil }
+                    day = v
+                case UInt8(ascii: "H"):
+                    guard let v = number(maxDigits: 2) else { return nil }
+                    hour = v
+                case UInt8(ascii: "M"):
+                    guard let v = number(maxDigits: 2) else { return nil }
+                    minute = v
+                case UInt8(ascii: "S"):
+                    guard let v = number(maxDigits: 2) else { return nil }
+                    second = v
                 case UInt8(ascii: "f"):
                     var scale = 100_000
                     var n = 0

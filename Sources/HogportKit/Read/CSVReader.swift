@@ -71,7 +71,6 @@ public struct CSVReader {
         line = targetLine
     }
 
-
     /// Parses one record starting at `window.position`; nil when the window.buffer ends first and more input
     /// may follow.
     private mutating func parseRecord(final: Bool) -> Result<Record, RecordError>? {
@@ -131,7 +130,8 @@ public struct CSVReader {
                     if rawEnd > start && window.buffer[rawEnd - 1] == lf { rawEnd -= 1 }
                     if rawEnd > start && window.buffer[rawEnd - 1] == cr { rawEnd -= 1 }
                     var error = RecordError(
-                        line: line, offset: window.bufferOffset + Int64(start), reason: "unterminated quoted field (the line is rejected; reading goes on at the next line)",
+                        line: line, offset: window.bufferOffset + Int64(start),
+                        reason: "unterminated quoted field (the line is rejected; reading goes on at the next line)",
                         raw: window.buffer[start..<rawEnd])
                     error.endLine = line
                     line += 1
@@ -162,7 +162,9 @@ public struct CSVReader {
                 // Junk after a closing quote: report the record and resume at the next line.
                 guard let newline = window.buffer[i...].firstIndex(of: lf) else {
                     if !final { return nil }
-                    var error = RecordError(line: line, offset: window.bufferOffset + Int64(start), reason: "unexpected character after a closing quote", raw: window.buffer[start..<count])
+                    var error = RecordError(
+                        line: line, offset: window.bufferOffset + Int64(start), reason: "unexpected character after a closing quote",
+                        raw: window.buffer[start..<count])
                     error.endLine = line + lines
                     window.position = count
                     error.endOffset = window.bufferOffset + Int64(count)

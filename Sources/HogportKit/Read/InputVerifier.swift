@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Checks a compressed input end to end (gzip CRC-32 and length of every member, a zip entry's

@@ -1,6 +1,6 @@
 #if canImport(Glibc)
-import Foundation
-import Glibc
+    import Foundation
+    import Glibc
 #endif
 import PostHogKit
 import PostHogCore
@@ -119,7 +119,9 @@ public struct ZipArchive: Sendable {
             throw InputError(file: display, offset: 0, reason: "the zip entry is encrypted; decrypt or unzip the archive first")
         }
         guard entry.method == 0 || entry.method == 8 else {
-            throw InputError(file: display, offset: 0, reason: "zip compression method \(entry.method) is not supported (only stored and deflate); unzip the archive and import the extracted files")
+            throw InputError(
+                file: display, offset: 0,
+                reason: "zip compression method \(entry.method) is not supported (only stored and deflate); unzip the archive and import the extracted files")
         }
         let file = try ZipFile(path: path)
         let header = try file.read(at: entry.localHeaderOffset, count: 30)

@@ -71,7 +71,8 @@ public struct SinkFlagRoutes: Sendable {
         if let match = request.header("If-None-Match"), Self.bareTag(match) == Self.bareTag(tag) {
             return .respond(status: 304, headers: [("ETag", tag)], body: [])
         }
-        return .respond(status: 200, headers: [("Content-Type", "application/json"), ("ETag", tag), ("Cache-Control", "private, must-revalidate")], body: bytes)
+        return .respond(
+            status: 200, headers: [("Content-Type", "application/json"), ("ETag", tag), ("Cache-Control", "private, must-revalidate")], body: bytes)
     }
 
     func evaluate(_ request: SinkRequest) -> SinkResponse {
@@ -124,4 +125,3 @@ public struct SinkFlagRoutes: Sendable {
         return .json(200, ["flags": .object(flags), "errorsWhileComputingFlags": .bool(errors), "requestId": .string(EventUUID.v7())])
     }
 }
-

@@ -165,7 +165,9 @@ public final class SQLiteStatement {
                 rc = text.withUTF8 { utf8 in
                     UnsafeRawBufferPointer(utf8).withMemoryRebound(to: CChar.self) {
                         // An empty string still needs a non-null pointer, or SQLite binds NULL.
-                        $0.isEmpty ? sqlite3_bind_text(handle, index, "", 0, csqlite_transient()) : sqlite3_bind_text(handle, index, $0.baseAddress, Int32($0.count), csqlite_transient())
+                        $0.isEmpty
+                            ? sqlite3_bind_text(handle, index, "", 0, csqlite_transient())
+                            : sqlite3_bind_text(handle, index, $0.baseAddress, Int32($0.count), csqlite_transient())
                     }
                 }
             case .blob(let v):
@@ -190,7 +192,9 @@ public final class SQLiteStatement {
     private func rawBindText(_ buffer: UnsafeBufferPointer<UInt8>, at index: Int32) -> Int32 {
         UnsafeRawBufferPointer(buffer).withMemoryRebound(to: CChar.self) {
             // An empty buffer still needs a non-null pointer, or SQLite binds NULL.
-            $0.isEmpty ? sqlite3_bind_text(handle, index, "", 0, csqlite_transient()) : sqlite3_bind_text(handle, index, $0.baseAddress, Int32($0.count), csqlite_transient())
+            $0.isEmpty
+                ? sqlite3_bind_text(handle, index, "", 0, csqlite_transient())
+                : sqlite3_bind_text(handle, index, $0.baseAddress, Int32($0.count), csqlite_transient())
         }
     }
 

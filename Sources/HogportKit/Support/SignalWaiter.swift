@@ -1,6 +1,6 @@
 import Dispatch
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Waits for a termination signal (SIGINT, SIGTERM) without killing the process, so a command can

@@ -24,7 +24,7 @@ indirect enum CohortGroup: Sendable {
             return
         }
         guard case .string(let type)? = object["type"], type == "AND" || type == "OR",
-              case .array(let values)? = object["values"]
+            case .array(let values)? = object["values"]
         else {
             self = .malformed
             return

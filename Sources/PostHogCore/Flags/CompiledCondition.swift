@@ -72,7 +72,8 @@ final class CompiledCondition: Sendable {
         }
 
         if case .string(let variant)? = object["variant"], !variant.isEmpty,
-           variantKeys.contains(where: { PythonText.equal($0, variant) }) {
+            variantKeys.contains(where: { PythonText.equal($0, variant) })
+        {
             variantOverride = variant
         } else {
             variantOverride = nil

@@ -93,8 +93,9 @@ final class CompiledFlag: Sendable {
             var compiled: [CompiledCondition] = []
             compiled.reserveCapacity(items.count)
             for item in items {
-                compiled.append(CompiledCondition(
-                    item, flagAggregation: aggregation, variantKeys: keys, compiler: &compiler))
+                compiled.append(
+                    CompiledCondition(
+                        item, flagAggregation: aggregation, variantKeys: keys, compiler: &compiler))
             }
             conditions = compiled
         case let value:
@@ -139,7 +140,7 @@ final class CompiledFlag: Sendable {
         guard value.isPythonTruthy else { return .none }
         guard case .object(let object) = value else { return .malformed }
         guard let percentage = object["exclusion_percentage"], !percentage.isNull,
-              let id = object["id"], !id.isNull
+            let id = object["id"], !id.isNull
         else { return .none }
         let raw: Double
         switch percentage {

@@ -30,11 +30,12 @@ enum ConditionFilter: Sendable {
             let op = object["operator"]?.ifTruthy ?? .string("exact")
             let valid = op == .string("exact") || op == .string("in") || op == .string("not_in")
             let id = (object["value"] ?? .null).pythonString
-            self = .cohort(CohortReference(
-                id: id,
-                index: compiler.cohortIndexByID[id],
-                operatorIsValid: valid,
-                negatesMembership: op == .string("not_in")))
+            self = .cohort(
+                CohortReference(
+                    id: id,
+                    index: compiler.cohortIndexByID[id],
+                    operatorIsValid: valid,
+                    negatesMembership: op == .string("not_in")))
         case .string("flag")?:
             self = .flag(FlagDependency(object, flagIndexByKey: compiler.flagIndexByKey))
         default:

@@ -21,8 +21,9 @@ public enum FlagHash {
     public static func prefix60(of input: String) -> UInt64 {
         var input = input
         return input.withUTF8 { bytes in
-            SHA1.leadingBits(UnsafeRawBufferPointer(bytes), UnsafeRawBufferPointer(start: nil, count: 0),
-                             UnsafeRawBufferPointer(start: nil, count: 0)) >> 4
+            SHA1.leadingBits(
+                UnsafeRawBufferPointer(bytes), UnsafeRawBufferPointer(start: nil, count: 0),
+                UnsafeRawBufferPointer(start: nil, count: 0)) >> 4
         }
     }
 

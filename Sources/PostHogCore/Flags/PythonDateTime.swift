@@ -53,7 +53,8 @@ enum PythonDateTime {
             if m > 0 && buffer[m - 1] == UInt8(ascii: "Z") {
                 m -= 1
             } else if m >= 4, buffer[m - 4] == 0x20, buffer[m - 3] | 0x20 == 0x75, buffer[m - 2] | 0x20 == 0x74,
-                      buffer[m - 1] | 0x20 == 0x63 {
+                buffer[m - 1] | 0x20 == 0x63
+            {
                 m -= 4
             } else {
                 m = -1
@@ -66,8 +67,9 @@ enum PythonDateTime {
             }
             // " +HH:MM" at the end loses its space.
             if m >= 7, buffer[m - 7] == 0x20, buffer[m - 6] == UInt8(ascii: "+") || buffer[m - 6] == UInt8(ascii: "-"),
-               PythonText.isDigit(buffer[m - 5]), PythonText.isDigit(buffer[m - 4]), buffer[m - 3] == UInt8(ascii: ":"),
-               PythonText.isDigit(buffer[m - 2]), PythonText.isDigit(buffer[m - 1]) {
+                PythonText.isDigit(buffer[m - 5]), PythonText.isDigit(buffer[m - 4]), buffer[m - 3] == UInt8(ascii: ":"),
+                PythonText.isDigit(buffer[m - 2]), PythonText.isDigit(buffer[m - 1])
+            {
                 for i in (m - 7)..<(m - 1) { buffer[i] = buffer[i + 1] }
                 m -= 1
             }
@@ -122,8 +124,8 @@ enum PythonDateTime {
             time = parsed
         }
         guard (1...9999).contains(date.year), (1...12).contains(date.month),
-              (1...daysInMonth(date.year, date.month)).contains(date.day),
-              (0...23).contains(time.hour), (0...59).contains(time.minute), (0...59).contains(time.second)
+            (1...daysInMonth(date.year, date.month)).contains(date.day),
+            (0...23).contains(time.hour), (0...59).contains(time.minute), (0...59).contains(time.second)
         else { return nil }
         var offset: Int64 = 0
         if time.hasOffset && time.offsetSeconds != 0 {
@@ -131,7 +133,8 @@ enum PythonDateTime {
             guard abs(offset) < microsecondsPerDay else { return nil }
         }
         let day = days(fromCivil: date.year, date.month, date.day)
-        let clock = (Int64(time.hour) * 3600 + Int64(time.minute) * 60 + Int64(time.second)) * microsecondsPerSecond
+        let clock =
+            (Int64(time.hour) * 3600 + Int64(time.minute) * 60 + Int64(time.second)) * microsecondsPerSecond
             + Int64(time.microsecond)
         return day * microsecondsPerDay + clock - offset
     }

@@ -315,18 +315,27 @@ enum PythonText {
         var i = bytes.startIndex
         let end = bytes.endIndex
         var integerDigits = 0
-        while i < end, isDigit(bytes[i]) { i += 1; integerDigits += 1 }
+        while i < end, isDigit(bytes[i]) {
+            i += 1
+            integerDigits += 1
+        }
         var fractionDigits = 0
         if i < end, bytes[i] == UInt8(ascii: ".") {
             i += 1
-            while i < end, isDigit(bytes[i]) { i += 1; fractionDigits += 1 }
+            while i < end, isDigit(bytes[i]) {
+                i += 1
+                fractionDigits += 1
+            }
         }
         guard integerDigits > 0 || fractionDigits > 0 else { return false }
         if i < end, bytes[i] == UInt8(ascii: "e") || bytes[i] == UInt8(ascii: "E") {
             i += 1
             if i < end, bytes[i] == UInt8(ascii: "+") || bytes[i] == UInt8(ascii: "-") { i += 1 }
             var exponentDigits = 0
-            while i < end, isDigit(bytes[i]) { i += 1; exponentDigits += 1 }
+            while i < end, isDigit(bytes[i]) {
+                i += 1
+                exponentDigits += 1
+            }
             guard exponentDigits > 0 else { return false }
         }
         return i == end

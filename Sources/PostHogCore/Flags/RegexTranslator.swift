@@ -47,8 +47,8 @@ struct RegexTranslator {
 
     /// The first problem Python's compiler would report.
     private enum CompileProblem {
-        case syntax     // re.error: the filter is false
-        case overflow   // OverflowError: posthog-python defers
+        case syntax  // re.error: the filter is false
+        case overflow  // OverflowError: posthog-python defers
     }
 
     private let p: [Unicode.Scalar]
@@ -214,12 +214,18 @@ struct RegexTranslator {
     private mutating func translateRepetition() throws(Deferral) {
         var j = i + 1
         var low = ""
-        while let d = char(j), d.value &- 0x30 < 10 { low.unicodeScalars.append(d); j += 1 }
+        while let d = char(j), d.value &- 0x30 < 10 {
+            low.unicodeScalars.append(d)
+            j += 1
+        }
         var high: String?
         if !low.isEmpty, char(j) == "," {
             j += 1
             var text = ""
-            while let d = char(j), d.value &- 0x30 < 10 { text.unicodeScalars.append(d); j += 1 }
+            while let d = char(j), d.value &- 0x30 < 10 {
+                text.unicodeScalars.append(d)
+                j += 1
+            }
             high = text
         }
         guard !low.isEmpty, char(j) == "}" else { throw Deferral() }

@@ -141,11 +141,9 @@ struct SemanticVersion: Comparable, Hashable, Sendable {
         case 1:
             return SemanticVersion(numbers[0], .zero, .zero)..<SemanticVersion(numbers[0].incremented(), .zero, .zero)
         case 2:
-            return SemanticVersion(numbers[0], numbers[1], .zero)
-                ..< SemanticVersion(numbers[0], numbers[1].incremented(), .zero)
+            return SemanticVersion(numbers[0], numbers[1], .zero)..<SemanticVersion(numbers[0], numbers[1].incremented(), .zero)
         default:
-            return SemanticVersion(numbers[0], numbers[1], numbers[2])
-                ..< SemanticVersion(numbers[0], numbers[1], numbers[2].incremented())
+            return SemanticVersion(numbers[0], numbers[1], numbers[2])..<SemanticVersion(numbers[0], numbers[1], numbers[2].incremented())
         }
     }
 

@@ -192,7 +192,8 @@ extension PostHogClient {
         case .success(let response):
             if response.quotaLimited { return FlagReadResult(locallyEvaluated: false, error: "quota_limited") }
             guard let record = response.flags[key] else {
-                return FlagReadResult(locallyEvaluated: false, requestId: response.requestId, error: response.failed.contains(key) ? "evaluation_failed" : "flag_missing")
+                return FlagReadResult(
+                    locallyEvaluated: false, requestId: response.requestId, error: response.failed.contains(key) ? "evaluation_failed" : "flag_missing")
             }
             return FlagReadResult(value: record.value, payload: record.payload, locallyEvaluated: false, requestId: response.requestId)
         case .failure(let failure):

@@ -92,7 +92,7 @@ extension PostHogClient {
                         eventCount: report.rejected.count))
             }
             configuration.logger.debug("batch sent", metadata: ["delivered": "\(report.delivered)", "requests": "\(report.requests)"])
-        } catch where error.kind == .hostUnavailable && error.eventCount == batch.count {
+        } catch  where error.kind == .hostUnavailable && error.eventCount == batch.count {
             // The breaker opened during this batch: keep it for the probe instead of dropping it.
             state.withLock {
                 $0.queue.requeue(batch)

@@ -39,7 +39,8 @@ final class FeatureFlags: Sendable {
         logger = configuration.logger
         interval = configuration.featureFlagsPollingInterval
         if let secret = configuration.personalApiKey, !secret.isEmpty {
-            fetcher = FlagDefinitionsFetcher(host: configuration.host, projectAPIKey: configuration.apiKey, secretKey: secret, transport: transport, timeout: .seconds(10))
+            fetcher = FlagDefinitionsFetcher(
+                host: configuration.host, projectAPIKey: configuration.apiKey, secretKey: secret, transport: transport, timeout: .seconds(10))
         } else {
             fetcher = nil
         }

@@ -13,7 +13,9 @@ public struct FlagDefinitionsFetcher: Sendable {
     /// Use the legacy `/api/feature_flag/local_evaluation/` path.
     public var legacyEndpoint: Bool
 
-    public init(host: String, projectAPIKey: String, secretKey: String, transport: any HTTPTransport, timeout: Duration = .seconds(10), legacyEndpoint: Bool = false) {
+    public init(
+        host: String, projectAPIKey: String, secretKey: String, transport: any HTTPTransport, timeout: Duration = .seconds(10), legacyEndpoint: Bool = false
+    ) {
         self.host = host
         self.projectAPIKey = projectAPIKey
         self.secretKey = secretKey

@@ -97,7 +97,11 @@ public struct BatchSender: Sendable {
                         status: Self.status(of: outcome), eventCount: events.count)
                 }
                 report.retries += 1
-                logger.debug("retrying batch", metadata: ["events": "\(events.count)", "attempt": "\(attempt)", "outcome": "\(Self.describe(outcome))", "delay_ms": "\(delay.milliseconds)"])
+                logger.debug(
+                    "retrying batch",
+                    metadata: [
+                        "events": "\(events.count)", "attempt": "\(attempt)", "outcome": "\(Self.describe(outcome))", "delay_ms": "\(delay.milliseconds)",
+                    ])
                 do {
                     try await sleep(delay)
                 } catch {
@@ -141,7 +145,7 @@ public struct BatchSender: Sendable {
         for half in [Array(events[..<middle]), Array(events[middle...])] {
             do throws(PostHogError) {
                 report.merge(try await deliver(half))
-            } catch where error.kind == .authentication || error.kind == .cancelled {
+            } catch  where error.kind == .authentication || error.kind == .cancelled {
                 // Nothing later can work: count this half, what failed before, and what is left.
                 let left = events.count - report.delivered
                 throw PostHogError(error.kind, error.message, status: error.status, eventCount: left)

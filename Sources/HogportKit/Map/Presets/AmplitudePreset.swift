@@ -81,7 +81,10 @@ public struct AmplitudePreset: RowReshaper {
                 } else {
                     out["type"] = "identify"
                     // Merge the device's anonymous person into the user, as PostHog's identify does.
-                    if let deviceId, deviceId != distinctId { properties["$anon_distinct_id"] = .string(deviceId); out["properties"] = .object(properties) }
+                    if let deviceId, deviceId != distinctId {
+                        properties["$anon_distinct_id"] = .string(deviceId)
+                        out["properties"] = .object(properties)
+                    }
                 }
             }
             if !set.isEmpty { out["$set"] = .object(set) }
@@ -130,7 +133,9 @@ public struct AmplitudePreset: RowReshaper {
     static func deviceType(platform: String?, row: [String: JSONValue]) -> String? {
         let names = ["device_type", "device_family", "device_model", "os_name"].compactMap { PresetFields.id(row[$0])?.lowercased() }.joined(separator: " ")
         if names.contains("ipad") || names.contains("tablet") { return "Tablet" }
-        if names.contains("iphone") || names.contains("android") || names.contains("mobile") || names.contains("phone") || platform == "ios" || platform == "android" {
+        if names.contains("iphone") || names.contains("android") || names.contains("mobile") || names.contains("phone") || platform == "ios"
+            || platform == "android"
+        {
             return "Mobile"
         }
         if platform == "web" || names.contains("mac") || names.contains("windows") || names.contains("linux") { return "Desktop" }

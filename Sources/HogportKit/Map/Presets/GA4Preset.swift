@@ -42,7 +42,8 @@ public struct GA4Preset: RowReshaper {
         let pseudoId = PresetFields.id(row["user_pseudo_id"])
         guard let distinctId = userId ?? pseudoId else { throw MappingError("neither user_id nor user_pseudo_id is set") }
         guard let micros = GA4Fields.integer(row["event_timestamp"]) else {
-            throw MappingError("event_timestamp is missing or not an integer of microseconds (got \(row["event_timestamp"].map { JSONWriter.string($0) } ?? "nothing"))")
+            throw MappingError(
+                "event_timestamp is missing or not an integer of microseconds (got \(row["event_timestamp"].map { JSONWriter.string($0) } ?? "nothing"))")
         }
         let timestamp = Timestamp(microseconds: micros).iso8601
 

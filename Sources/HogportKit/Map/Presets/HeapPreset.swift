@@ -69,7 +69,9 @@ public struct HeapPreset: RowReshaper {
     /// One event row: name (the row's, else `tableEvent`), time, user and properties.
     func event(_ columns: [String: JSONValue], tableEvent: String?) throws(MappingError) -> ReshapedRow {
         guard let sourceName = PresetFields.id(columns["type"]) ?? PresetFields.id(columns["event_table_name"]) ?? tableEvent else {
-            throw MappingError("no event name: the row has no type or event_table_name; for a per-event table, keep the table's name in the file name or pass --heap-table NAME")
+            throw MappingError(
+                "no event name: the row has no type or event_table_name; for a per-event table, keep the table's name in the file name or pass --heap-table NAME"
+            )
         }
         guard let userId = PresetFields.id(columns["user_id"]) else { throw MappingError("missing user_id") }
         let timestamp = try Self.time(columns, ["time"])

@@ -33,11 +33,13 @@ enum HeapUsers {
             throw MappingError("a user_migrations row needs from_user_id and to_user_id")
         }
         guard from != to else { return .skipped("a user migration from a user to itself") }
-        return ReshapedRow(rows: [[
-            "type": "alias", "event": "$create_alias", "distinct_id": .string(to), "alias": .string(from),
-            "timestamp": .string(try HeapPreset.time(columns, ["time"])),
-            "uuid": .string(SourceID.uuid("heap", "user_migrations", from, to)), "properties": [:],
-        ]])
+        return ReshapedRow(rows: [
+            [
+                "type": "alias", "event": "$create_alias", "distinct_id": .string(to), "alias": .string(from),
+                "timestamp": .string(try HeapPreset.time(columns, ["time"])),
+                "uuid": .string(SourceID.uuid("heap", "user_migrations", from, to)), "properties": [:],
+            ]
+        ])
     }
 
     /// Every column but the ids, without `Invalid date`; dates in epoch milliseconds as ISO-8601.

@@ -18,7 +18,10 @@ public struct Preset: Sendable {
     /// Whether the preset reports (device, user) pairs for `--link-devices`.
     public var linksDevices: Bool
 
-    public init(name: String, version: Int, summary: String, rules: [String] = [], mapping: ImportMapping = ImportMapping(), reshaper: (any RowReshaper)? = nil, linksDevices: Bool = false) {
+    public init(
+        name: String, version: Int, summary: String, rules: [String] = [], mapping: ImportMapping = ImportMapping(), reshaper: (any RowReshaper)? = nil,
+        linksDevices: Bool = false
+    ) {
         self.name = name
         self.version = version
         self.summary = summary
