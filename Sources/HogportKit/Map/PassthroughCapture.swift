@@ -79,7 +79,9 @@ public enum PassthroughCapture {
             if contains(bytes, "\\u") { return nil }
             addGeoIP = !contains(bytes, "\"$ip\"") && !contains(bytes, "\"$geoip_disable\"")
         }
-        var writer = JSONWriter(capacity: 160 + (properties?.count ?? 2))
+        // Sized for the whole event (keys, uuid, timestamp and the flag take under 192 bytes), so the
+        // buffer never grows: a grown buffer doubles, and thousands of events wait in open batches.
+        var writer = JSONWriter(capacity: 192 + name.utf8.count + id.utf8.count + (properties?.count ?? 2))
         PostHogEvent.encode(
             event: name, distinctId: id, timestamp: time, uuid: normalized, into: &writer,
             properties: { writer in
