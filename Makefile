@@ -24,8 +24,10 @@ deps:
 build: deps
 	$(SWIFT) build --product hogport
 
+# The Swift runtime is linked in: one binary to copy to a server, faster (no indirect calls into
+# the runtime) and lighter at run time than the shared libraries.
 release: deps
-	$(SWIFT) build -c release --product hogport
+	$(SWIFT) build -c release --static-swift-stdlib --product hogport
 
 # The client library's tests time the caller (a capture must return within its bound), so they
 # run on their own, not beside the CPU-heavy import tests that occupy both cores.

@@ -11,8 +11,8 @@ out=$(mktemp -d "${TMPDIR:-/tmp}/hogport-bench.XXXXXX")
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$out"' EXIT
 
 echo "== release build"
-swift build -c release --product hogport >/dev/null
-swift build -c release --product hogport-bench >/dev/null
+swift build -c release --static-swift-stdlib --product hogport >/dev/null
+swift build -c release --static-swift-stdlib --product hogport-bench >/dev/null
 bin=.build/release/hogport
 bench=.build/release/hogport-bench
 python3 -c "import posthog" 2>/dev/null || pip install -q posthog==7.91.1

@@ -103,4 +103,33 @@ struct CommitLedgerTests {
         #expect(ledger.pendingRows == 32)
         #expect(ledger.frontier == 19_968)
     }
+
+    @Test("compaction moves waiting rows intact: positions and the counts of every kind")
+    func compactionKeepsWaitingRows() {
+        var ledger = CommitLedger()
+        let kinds = MessageKind.allCases
+        let rows = (0..<10_000).map { ledger.addRow(at: Self.at($0 + 1, file: $0 < 5_000 ? 0 : 1), messages: 2) }
+        // Rows 6000... get one of their two messages acknowledged before the compaction.
+        for row in rows[6_000...] { ledger.acknowledge(row, kind: kinds[row % kinds.count]) }
+        for row in rows[..<6_000] {
+            ledger.acknowledge(row, kind: kinds[row % kinds.count])
+            ledger.acknowledge(row, kind: kinds[(row + 1) % kinds.count])
+        }
+        let first = ledger.release()
+        #expect(first.rows == 0..<6_000)
+        #expect(first.positions == [0: Self.at(5_000, file: 0), 1: Self.at(6_000, file: 1)])
+        #expect(ledger.pendingRows == 4_000)
+        #expect(ledger.position(of: 6_000) == Self.at(6_001, file: 1))
+        #expect(ledger.position(of: 9_999) == Self.at(10_000, file: 1))
+        for row in rows[6_000...] { ledger.acknowledge(row, kind: .setOnce) }
+        let second = ledger.release()
+        #expect(second.rows == 6_000..<10_000)
+        #expect(second.positions == [1: Self.at(10_000, file: 1)])
+        var expected: [MessageKind: Int] = [:]
+        for row in 6_000..<10_000 { expected[kinds[row % kinds.count], default: 0] += 1 }
+        expected[.setOnce, default: 0] += 4_000
+        #expect(second.deltas[1]?.kinds == expected)
+        #expect(second.deltas[1]?.sent == 8_000)
+        #expect(ledger.pendingRows == 0)
+    }
 }

@@ -30,6 +30,17 @@ public struct DayBatcher: Sendable {
         self.maxHeldBytes = max(self.maxBytes, maxHeldBytes)
     }
 
+    /// Every event added so far and their bytes, to size new batches.
+    private var bytesAdded = 0
+    private var eventsAdded = 0
+
+    /// What a full batch of events of the average size so far takes (a new batch reserves it,
+    /// so it is allocated once instead of doubling its way there).
+    private var expectedBatchBytes: Int {
+        guard eventsAdded > 0 else { return 4096 }
+        return min(maxBytes, (bytesAdded / eventsAdded) * maxEvents + maxEvents)
+    }
+
     /// Whether no events wait in open batches.
     public var isEmpty: Bool { open.isEmpty }
 
@@ -49,8 +60,10 @@ public struct DayBatcher: Sendable {
         if open[day] == nil && open.count >= maxOpenDays, let fullest = fullestDay() {
             closed.append(closeUnderPressure(fullest))
         }
-        open[day, default: UploadBatch(day: day)].append(event, from: source)
+        if open[day] == nil { open[day] = UploadBatch(day: day, reservingBytes: expectedBatchBytes) }
+        open[day]!.append(event, from: source)
         heldBytes += size
+        (bytesAdded, eventsAdded) = (bytesAdded + size, eventsAdded + 1)
         if let batch = open[day], batch.events.count >= maxEvents {
             closed.append(close(day))
         }

@@ -21,27 +21,26 @@ public struct UploadBatch: Sendable {
         }
     }
 
-    /// The events; each one's `tag` is its index in the batch.
-    public var events: [EncodedEvent] = []
-    /// `sources[i]` is where `events[i]` came from.
+    /// The events, in one buffer; a refused event's `tag` is its index here.
+    public var events = EventBatch()
+    /// `sources[i]` is where event `i` came from.
     public var sources: [Source] = []
-    /// Encoded bytes, separators included.
+    /// Encoded bytes, a separator counted for each event.
     public var bytes = 0
     /// The UTC day (days since 1970-01-01) of every event.
     public var day: Int64
 
-    public init(day: Int64) {
+    public init(day: Int64, reservingBytes: Int = 0) {
         self.day = day
+        if reservingBytes > 0 { events = EventBatch(reservingBytes: reservingBytes) }
     }
 
     /// The lowest row sequence number in the batch (rows arrive in order, so the first).
     public var oldestRow: Int { sources.first?.sequence ?? .max }
 
-    /// Adds an event; its tag becomes its index.
+    /// Adds an event.
     mutating func append(_ event: EncodedEvent, from source: Source) {
-        var event = event
-        event.tag = Int64(events.count)
-        events.append(event)
+        events.append(event.bytes)
         sources.append(source)
         bytes += event.bytes.count + 1
     }

@@ -22,16 +22,51 @@ public struct CommitLedger: Sendable {
         public var isEmpty: Bool { positions.isEmpty && deltas.isEmpty && finishedFiles.isEmpty }
     }
 
-    /// One registered row (or file end): small and inline, since tens of thousands wait at once.
+    /// One registered row (or file end): 40 bytes inline, since up to a hundred thousand wait at once.
     struct Entry {
-        var position: RowPosition
+        var endOffset: Int64
+        var line: Int64
+        /// Acknowledged messages per ``MessageKind``.
+        var sent = KindCounts()
+        var fileIndex: Int32
         var outstanding: Int32
+        var rejected: UInt16 = 0
+        var skipped: UInt8 = 0
         var isRow: Bool
         var finishesFile = false
-        var skipped: UInt16 = 0
-        var rejected: UInt16 = 0
-        /// Acknowledged messages per ``MessageKind`` (by its index in `allCases`).
-        var sent = SIMD8<UInt16>()
+
+        init(position: RowPosition, outstanding: Int32, isRow: Bool, finishesFile: Bool = false) {
+            endOffset = position.endOffset
+            line = Int64(position.line)
+            fileIndex = Int32(truncatingIfNeeded: position.fileIndex)
+            self.outstanding = outstanding
+            self.isRow = isRow
+            self.finishesFile = finishesFile
+        }
+
+        var position: RowPosition { RowPosition(fileIndex: Int(fileIndex), line: Int(line), endOffset: endOffset) }
+    }
+
+    /// Six 16-bit counters, one per ``MessageKind``, in 12 bytes with 8-byte alignment (a
+    /// `SIMD8<UInt16>` would align the entry to 16 bytes and make it 64 bytes long).
+    struct KindCounts: Equatable {
+        private var low: UInt64 = 0
+        private var high: UInt32 = 0
+
+        subscript(index: Int) -> UInt16 {
+            get { index < 4 ? UInt16(truncatingIfNeeded: low >> (16 * index)) : UInt16(truncatingIfNeeded: high >> (16 * (index - 4))) }
+            set {
+                if index < 4 {
+                    let shift = UInt64(16 * index)
+                    low = (low & ~(0xFFFF << shift)) | (UInt64(newValue) << shift)
+                } else {
+                    let shift = UInt32(16 * (index - 4))
+                    high = (high & ~(0xFFFF << shift)) | (UInt32(newValue) << shift)
+                }
+            }
+        }
+
+        var isZero: Bool { low == 0 && high == 0 }
     }
 
     private var entries: [Entry] = []
@@ -101,12 +136,25 @@ public struct CommitLedger: Sendable {
             head += 1
         }
         release.rows = start..<frontier
-        if head >= 4096 && head * 2 >= entries.count {
-            entries.removeFirst(head)
-            base += head
-            head = 0
-        }
+        // Often enough that released entries never outnumber waiting ones by much: the buffer's
+        // pages stay resident once touched.
+        if head >= 8192 || (head >= 1024 && head * 2 >= entries.count) { compact() }
         return release
+    }
+
+    /// Drops the released entries in place (`removeFirst` would copy into a new buffer while the
+    /// old one is still held).
+    private mutating func compact() {
+        let kept = entries.count - head
+        let released = head
+        entries.withUnsafeMutableBufferPointer { buffer in
+            guard let start = buffer.baseAddress, kept > 0 else { return }
+            // memmove: the regions overlap.
+            UnsafeMutableRawPointer(start).copyMemory(from: start + released, byteCount: kept * MemoryLayout<Entry>.stride)
+        }
+        entries.removeLast(head)
+        base += head
+        head = 0
     }
 
     private func apply(_ entry: Entry, to release: inout Release) {
@@ -118,7 +166,7 @@ public struct CommitLedger: Sendable {
         delta.rows += 1
         delta.rejected += Int(entry.rejected)
         delta.skipped += Int(entry.skipped)
-        if entry.sent != SIMD8() {
+        if !entry.sent.isZero {
             for kind in MessageKind.allCases where entry.sent[kind.ledgerIndex] > 0 {
                 let n = Int(entry.sent[kind.ledgerIndex])
                 delta.sent += n

@@ -29,7 +29,9 @@ extension ImportRun {
 
     /// Rows of a vendor preset: mapped in order, since the mapper remembers links and groups.
     private func mapWithPreset(_ object: [String: JSONValue], row: RowChunk.Row, of chunk: RowChunk) throws(ImportError) {
-        guard var preset = presetMapper else { return }
+        // Taken out, not copied: a copy would share the mapper's tables, and the first change to
+        // them would copy them whole, on every row.
+        guard var preset = presetMapper.take() else { return }
         defer { presetMapper = preset }
         if chunk.fileIndex != presetFileIndex {
             preset.startFile(job.files[chunk.fileIndex])

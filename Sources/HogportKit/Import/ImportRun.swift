@@ -55,8 +55,10 @@ final class ImportRun {
     var warnedSmallBatches = false
 
     /// Rows registered but not committed before the oldest open batch is closed, so a crash
-    /// repeats little and the ledger stays small.
+    /// repeats little and the ledger stays small. Room for every open day to fill its batch when
+    /// the days interleave evenly, plus a margin for batches in flight.
     let maxPendingRows: Int
+    let maxReadyBatches = 2
     let chunkRows = 1024
     let chunkBytes = 1 << 20
 
@@ -81,7 +83,7 @@ final class ImportRun {
         let overhead = BatchBody.overhead(apiKeyLength: config.apiKey.utf8.count)
         batcher = DayBatcher(maxEvents: config.batchSize, maxBytes: config.maxBatchBytes - overhead, maxOpenDays: config.maxOpenDays)
         gate = UploadGate(maxConcurrency: config.concurrency, rate: config.rate, now: 0)
-        maxPendingRows = max(50_000, 2 * config.maxOpenDays * config.batchSize)
+        maxPendingRows = max(40_000, config.maxOpenDays * config.batchSize + 8_192)
         let rejects = config.dryRun ? nil : RejectsWriter(path: config.rejectsPath)
         committer = ImportCommitter(store: job.store, rejects: rejects, identities: job.identities, recorded: job.recorded)
         previewLeft = config.dryRun ? 10 : 0
@@ -136,10 +138,12 @@ final class ImportRun {
         }
     }
 
-    /// Whether the source may hand out another chunk: every queue after it has room.
+    /// Whether the source may hand out another chunk: every queue after it has room. Two closed
+    /// batches waiting are enough to start the next upload the moment a slot frees; more would
+    /// only hold memory.
     private var canRead: Bool {
         !sourceDone && !stopping && chunksMapping < 2 * configuration.resolvedWorkers
-            && ready.count <= max(4, gate.concurrency.limit + 2) && ledger.pendingRows < 2 * maxPendingRows
+            && ready.count < maxReadyBatches && ledger.pendingRows < maxPendingRows + 4 * chunkRows
     }
 
     private var isFinished: Bool {

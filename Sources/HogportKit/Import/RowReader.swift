@@ -128,11 +128,13 @@ public struct RowReader {
             case .empty:
                 return
             case .ndjson(var reader):
+                backend = .empty  // the reader's buffer stays unshared, so refills do not copy it
+                defer { backend = .ndjson(reader) }
                 try reader.skip(toOffset: offset, lineNumber: line)
-                backend = .ndjson(reader)
             case .csv(var reader, let converter):
+                backend = .empty
+                defer { backend = .csv(reader, converter) }
                 try reader.skip(toOffset: offset, line: line + 1)
-                backend = .csv(reader, converter)
             }
         } catch {
             throw ImportError(.unreadableInput, error.description)
@@ -155,6 +157,9 @@ public struct RowReader {
             case .empty:
                 return nil
             case .ndjson(var reader):
+                // Out of `backend` while in use: a second reference to the reader's buffer would
+                // make every refill copy it.
+                backend = .empty
                 defer { backend = .ndjson(reader) }
                 while let line = try reader.next() {
                     resumePoint = line.terminated ? (line.number, line.endOffset) : (line.number - 1, line.offset)
@@ -170,6 +175,7 @@ public struct RowReader {
                 }
                 return nil
             case .csv(var reader, let converter):
+                backend = .empty
                 defer { backend = .csv(reader, converter) }
                 while let result = try reader.next() {
                     switch result {

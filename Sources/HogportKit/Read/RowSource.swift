@@ -20,6 +20,9 @@ struct RowSource {
     private var reader: RowReader?
     private var lastEnd = RowPosition(fileIndex: 0, line: 0, endOffset: 0)
     private var nextNumber = 0
+    /// The size of the last chunk's storage: the next one reserves about as much at once instead
+    /// of doubling its way there.
+    private var lastChunkBytes = 0
     private(set) var rowsRead = 0
     private(set) var resumedRows = 0
     private(set) var filesSkippedAsDone = 0
@@ -58,8 +61,11 @@ struct RowSource {
     }
 
     private mutating func readChunk(maxRows: Int, maxBytes: Int) throws(ImportError) -> RowChunk? {
-        guard var current = reader else { return nil }
+        // Taken out, not copied: a copy would share the reader's buffer, and every refill would
+        // then duplicate it.
+        guard var current = reader.take() else { return nil }
         var chunk = RowChunk(number: nextNumber, fileIndex: fileIndex)
+        chunk.storage.reserveCapacity(min(maxBytes, lastChunkBytes + lastChunkBytes / 8) + 4096)
         var ended = false
         var limited = false
         while chunk.rows.count < maxRows && chunk.storage.count < maxBytes {
@@ -67,7 +73,14 @@ struct RowSource {
                 limited = true
                 break
             }
-            guard let row = try current.next() else {
+            let next: RowReader.Row?
+            do throws(ImportError) {
+                next = try current.next()
+            } catch {
+                reader = current
+                throw error
+            }
+            guard let row = next else {
                 ended = true
                 break
             }
@@ -87,6 +100,7 @@ struct RowSource {
         }
         guard !chunk.rows.isEmpty || chunk.fileEnd != nil else { return nil }
         nextNumber += 1
+        lastChunkBytes = chunk.storage.count
         return chunk
     }
 

@@ -11,19 +11,35 @@ public enum BatchBody {
         historicalMigration: Bool,
         sentAt: Timestamp?
     ) -> [UInt8] {
-        var writer = JSONWriter(capacity: events.reduce(128) { $0 + $1.count + 1 })
+        envelope(apiKey: apiKey, eventBytes: events.reduce(0) { $0 + $1.count + 1 }, historicalMigration: historicalMigration, sentAt: sentAt) { writer in
+            var first = true
+            for event in events {
+                if !first { writer.writeByte(UInt8(ascii: ",")) }
+                first = false
+                writer.writeRaw(event)
+            }
+        }
+    }
+
+    /// The same body around events already joined by commas.
+    public static func encode(apiKey: String, joinedEvents: [UInt8], historicalMigration: Bool, sentAt: Timestamp?) -> [UInt8] {
+        envelope(apiKey: apiKey, eventBytes: joinedEvents.count, historicalMigration: historicalMigration, sentAt: sentAt) { writer in
+            writer.writeRaw(joinedEvents)
+        }
+    }
+
+    @inlinable
+    static func envelope(
+        apiKey: String, eventBytes: Int, historicalMigration: Bool, sentAt: Timestamp?, events: (inout JSONWriter) -> Void
+    ) -> [UInt8] {
+        var writer = JSONWriter(capacity: eventBytes + overhead(apiKeyLength: apiKey.utf8.count))
         writer.writeByte(UInt8(ascii: "{"))
         writer.writeKey("api_key")
         writer.writeString(apiKey)
         writer.writeByte(UInt8(ascii: ","))
         writer.writeKey("batch")
         writer.writeByte(UInt8(ascii: "["))
-        var first = true
-        for event in events {
-            if !first { writer.writeByte(UInt8(ascii: ",")) }
-            first = false
-            writer.writeRaw(event)
-        }
+        events(&writer)
         writer.writeByte(UInt8(ascii: "]"))
         if historicalMigration {
             writer.writeByte(UInt8(ascii: ","))
@@ -42,5 +58,6 @@ public enum BatchBody {
     }
 
     /// Bytes the envelope adds around the events, for sizing batches.
+    @inlinable
     public static func overhead(apiKeyLength: Int) -> Int { apiKeyLength + 96 }
 }

@@ -67,7 +67,20 @@ public struct BatchSender: Sendable {
     /// - Throws: ``PostHogError`` of kind `authentication`, `deliveryFailed`, `unexpectedStatus` or
     ///   `cancelled`; then nothing of this call's remaining events is known to be delivered.
     public func deliver(_ events: [EncodedEvent]) async throws(PostHogError) -> DeliveryReport {
-        guard !events.isEmpty else { return DeliveryReport() }
+        try await deliverEvents(events)
+    }
+
+    /// Delivers the events of `batch` as one batch (or, after a 413 or 400, as smaller ones); a
+    /// refused event is reported with its index in `batch` as its `tag`.
+    ///
+    /// - Returns: how many were delivered and which the server refused.
+    /// - Throws: as ``deliver(_:)-([EncodedEvent])``.
+    public func deliver(_ batch: EventBatch) async throws(PostHogError) -> DeliveryReport {
+        try await deliverEvents(batch)
+    }
+
+    func deliverEvents<Events: DeliverableEvents>(_ events: Events) async throws(PostHogError) -> DeliveryReport {
+        guard events.count > 0 else { return DeliveryReport() }
         var report = DeliveryReport()
         var attempt = 0
         while true {
@@ -120,7 +133,7 @@ public struct BatchSender: Sendable {
                     } else {
                         reason = "the server refused the event (400): " + responseText
                     }
-                    report.rejected.append(RejectedEvent(event: events[0], reason: reason, status: isSplit ? 413 : 400))
+                    report.rejected.append(RejectedEvent(event: events.onlyEvent(), reason: reason, status: isSplit ? 413 : 400))
                     return report
                 }
                 logger.debug(isSplit ? "batch too large, splitting" : "batch refused, bisecting", metadata: ["events": "\(events.count)"])
@@ -137,14 +150,14 @@ public struct BatchSender: Sendable {
 
     /// Delivers both halves of a split batch. A half that fails for good does not stop the other;
     /// the error then counts every event of `events` that was not delivered.
-    private func deliverHalves(_ events: [EncodedEvent], report: DeliveryReport) async throws(PostHogError) -> DeliveryReport {
+    private func deliverHalves<Events: DeliverableEvents>(_ events: Events, report: DeliveryReport) async throws(PostHogError) -> DeliveryReport {
         var report = report
-        let middle = events.count / 2
         var failure: PostHogError?
         var failed = 0
-        for half in [Array(events[..<middle]), Array(events[middle...])] {
+        let (first, second) = events.halves()
+        for half in [first, second] {
             do throws(PostHogError) {
-                report.merge(try await deliver(half))
+                report.merge(try await deliverEvents(half))
             } catch  where error.kind == .authentication || error.kind == .cancelled {
                 // Nothing later can work: count this half, what failed before, and what is left.
                 let left = events.count - report.delivered
@@ -161,8 +174,8 @@ public struct BatchSender: Sendable {
         throw PostHogError(failure.kind, message, status: failure.status, eventCount: failed + rejected)
     }
 
-    private func post(_ events: [EncodedEvent]) async -> (RetryPolicy.Outcome, Int, Duration, String) {
-        var body = BatchBody.encode(apiKey: apiKey, events: events.lazy.map(\.bytes), historicalMigration: historicalMigration, sentAt: .now())
+    private func post<Events: DeliverableEvents>(_ events: Events) async -> (RetryPolicy.Outcome, Int, Duration, String) {
+        var body = events.body(apiKey: apiKey, historicalMigration: historicalMigration, sentAt: .now())
         var headers = [("Content-Type", "application/json"), ("User-Agent", userAgent), ("Accept", "application/json")]
         if gzip, let compressed = try? Gzip.compress(body) {
             body = compressed
@@ -198,4 +211,34 @@ public struct BatchSender: Sendable {
 extension Duration {
     /// Whole milliseconds.
     var milliseconds: Int64 { components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000 }
+}
+
+/// Events ``BatchSender`` can deliver: joined into a request body, halved for a split or a
+/// bisection, and reported one by one when refused.
+protocol DeliverableEvents: Sendable {
+    var count: Int { get }
+    func body(apiKey: String, historicalMigration: Bool, sentAt: Timestamp) -> [UInt8]
+    func halves() -> (Self, Self)
+    /// The one event of a single-event batch, as a refusal reports it.
+    func onlyEvent() -> EncodedEvent
+}
+
+extension Array: DeliverableEvents where Element == EncodedEvent {
+    func body(apiKey: String, historicalMigration: Bool, sentAt: Timestamp) -> [UInt8] {
+        BatchBody.encode(apiKey: apiKey, events: lazy.map(\.bytes), historicalMigration: historicalMigration, sentAt: sentAt)
+    }
+
+    func halves() -> ([EncodedEvent], [EncodedEvent]) {
+        (Array(self[..<(count / 2)]), Array(self[(count / 2)...]))
+    }
+
+    func onlyEvent() -> EncodedEvent { self[0] }
+}
+
+extension EventBatch: DeliverableEvents {
+    func body(apiKey: String, historicalMigration: Bool, sentAt: Timestamp) -> [UInt8] {
+        BatchBody.encode(apiKey: apiKey, joinedEvents: joined, historicalMigration: historicalMigration, sentAt: sentAt)
+    }
+
+    func onlyEvent() -> EncodedEvent { encodedEvent(at: 0) }
 }
