@@ -120,4 +120,27 @@ struct PassthroughCaptureTests {
         let plain = try #require(bare.withUnsafeBufferPointer { PassthroughCapture.encode($0) })
         #expect(try JSONParser.parse(plain.event.bytes)["properties"] == .object([:]))
     }
+
+    @Test(
+        "with GeoIP off, the flag is added unless $ip or $geoip_disable is a top-level property (as on the general path)",
+        arguments: [
+            (#"{"$ip":"1.2.3.4"}"#, false),
+            (#"{"a":1,"$geoip_disable":false}"#, false),
+            (#"{"x":"$ip"}"#, true),
+            (#"{"nested":{"$ip":"1.2.3.4"}}"#, true),
+            (#"{"list":["$geoip_disable"]}"#, true),
+            (#"{"a":"$","b":"$i","c":"$ip\"","$ip_x":1}"#, true),
+            (#"{}"#, true),
+        ])
+    func geoIPFlag(properties: String, added: Bool) throws {
+        let text = #"{"uuid":"0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b","event":"e","distinct_id":"d","timestamp":"2024-01-01T00:00:00Z","properties":"#
+        let line = Array((text + properties + "}").utf8)
+        let encoded = try #require(line.withUnsafeBufferPointer { PassthroughCapture.encode($0, disableGeoIP: true) })
+        let sent = try JSONParser.parse(encoded.event.bytes)["properties"]
+        #expect((sent?["$geoip_disable"] == .bool(true)) == added, "\(properties)")
+        let original = try JSONParser.parse(properties)
+        if case .object(let members) = original {
+            for (key, value) in members { #expect(sent?[key] == value, "\(properties): \(key) kept") }
+        }
+    }
 }
