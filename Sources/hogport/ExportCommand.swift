@@ -121,6 +121,7 @@ struct ExportCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        Hogport.mapLargeBuffersOnTheirOwn()
         let env = ProcessInfo.processInfo.environment
         let logger = CLILogging.logger(label: "hogport.export", format: logFormat)
         guard let key = env["POSTHOG_PERSONAL_API_KEY"], !key.isEmpty else {

@@ -61,19 +61,26 @@ struct Hogport: AsyncParsableCommand {
     /// glibc gives every thread that allocates its own malloc arena and keeps freed memory in
     /// each; with mapping workers and uploads on several threads that doubled the import's peak
     /// RSS. Two arenas keep the memory bound at a negligible cost in contention.
-    ///
+    private static func limitMallocArenas() {
+        mallopt(-8 /* M_ARENA_MAX */, 2)
+    }
+
     /// Buffers of 128 KiB and more (row chunks, day batches, request bodies) are mapped and
     /// unmapped on their own rather than carved from an arena: glibc otherwise raises that
     /// threshold as large buffers are freed, and day batches that stay open for long between
-    /// short-lived chunks fragment the arenas (shuffled input peaked at ~85 MiB; ~55 with this).
-    private static func limitMallocArenas() {
+    /// short-lived chunks fragment the arenas (a shuffled 1M-event import peaked at ~85 MiB; ~55
+    /// with this). The import's choice: the pages of each new buffer are faulted in afresh, which
+    /// a server answering many large requests (the sink) need not pay.
+    static func mapLargeBuffersOnTheirOwn() {
+        mallopt(-3 /* M_MMAP_THRESHOLD */, 128 * 1024)
+    }
+
+    private static func mallopt(_ option: Int32, _ value: Int32) {
         #if canImport(Glibc)
             // mallopt is in <malloc.h>, which the Glibc module does not expose: look it up instead.
             typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
             guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") else { return }
-            let mallopt = unsafeBitCast(symbol, to: Mallopt.self)
-            _ = mallopt(-8 /* M_ARENA_MAX */, 2)
-            _ = mallopt(-3 /* M_MMAP_THRESHOLD */, 128 * 1024)
+            _ = unsafeBitCast(symbol, to: Mallopt.self)(option, value)
         #endif
     }
 

@@ -179,6 +179,7 @@ struct ImportCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        Hogport.mapLargeBuffersOnTheirOwn()
         let logger = CLILogging.logger(label: "hogport.import", format: logFormat)
         let inputs: [String]
         do {
