@@ -18,7 +18,35 @@ public struct MessageBuilder: Sendable {
     public static let maximumDistinctIdLength = 200
 
     public func build(_ row: [String: JSONValue]) throws(MappingError) -> MappedRow {
-        // Kind and event name.
+        let (named, kind) = try eventName(in: row)
+        var eventName = named
+        if let renamed = mapping.renameEvents[eventName] { eventName = renamed }
+        if mapping.dropEvents.contains(eventName) { return .skipped("event '\(eventName)' is dropped by the mapping") }
+        let resolvedKind = kind ?? MessageKind(eventName: eventName)
+        if let reserved = resolvedKind.eventName, kind != nil { eventName = reserved }
+
+        let distinctId = try distinctId(in: row, kind: resolvedKind)
+        guard let rawTimestamp = mapping.timestamp.value(in: row), !rawTimestamp.isNull else {
+            throw MappingError("missing timestamp (field '\(mapping.timestamp)')")
+        }
+        let timestamp = try mapping.timestampFormat.parse(rawTimestamp)
+        var properties = try properties(in: row)
+        var set = try Self.object(row["$set"], name: "$set")
+        let setOnce = try Self.object(row["$set_once"], name: "$set_once")
+        try shape(resolvedKind, row: row, distinctId: distinctId, properties: &properties, set: &set, setOnce: setOnce)
+
+        // A valid source uuid is kept; otherwise the id is derived from the content, so a repeated
+        // import sends the same one. (The placeholder only avoids generating a random id.)
+        let source = mapping.uuid.value(in: row)?.stringValue.flatMap { EventUUID.normalized($0) }
+        var event = PostHogEvent(
+            event: eventName, distinctId: distinctId, properties: properties, timestamp: timestamp,
+            uuid: source ?? "00000000-0000-0000-0000-000000000000", set: set, setOnce: setOnce)
+        if source == nil { event.uuid = EventUUID.deterministic(for: event) }
+        return .message(ImportMessage(event: event, kind: resolvedKind, sourceUUID: source != nil))
+    }
+
+    /// The event name, and the kind when the row names one (else the name decides it).
+    private func eventName(in row: [String: JSONValue]) throws(MappingError) -> (String, MessageKind?) {
         var kind: MessageKind?
         if let typeValue = mapping.type.value(in: row), !typeValue.isNull {
             guard let name = typeValue.stringValue, let k = MessageKind(typeName: name) else {
@@ -26,21 +54,20 @@ public struct MessageBuilder: Sendable {
             }
             kind = k
         }
-        var eventName: String
         switch mapping.event.value(in: row) {
-        case .string(let s)? where !s.isEmpty: eventName = s
+        case .string(let s)? where !s.isEmpty:
+            return (s, kind)
         case nil, .null?, .string?:
             guard let k = kind, let reserved = k.eventName else { throw MappingError("missing event name (field '\(mapping.event)')") }
-            eventName = reserved
+            return (reserved, kind)
         case let other?:
             throw MappingError("the event name is a \(other.typeName), not a string")
         }
-        if let renamed = mapping.renameEvents[eventName] { eventName = renamed }
-        if mapping.dropEvents.contains(eventName) { return .skipped("event '\(eventName)' is dropped by the mapping") }
-        let resolvedKind = kind ?? MessageKind(eventName: eventName)
-        if let reserved = resolvedKind.eventName, kind != nil { eventName = reserved }
+    }
 
-        // Identity.
+    /// The first usable distinct id of the mapping's candidates; for a group identify without
+    /// one, `$<type>_<key>` as PostHog's SDKs send.
+    private func distinctId(in row: [String: JSONValue], kind: MessageKind) throws(MappingError) -> String {
         var distinctId: String?
         for candidate in mapping.distinctId {
             switch candidate.value(in: row) {
@@ -51,11 +78,10 @@ public struct MessageBuilder: Sendable {
             }
             break
         }
-        if distinctId == nil && resolvedKind == .groupIdentify,
+        if distinctId == nil && kind == .groupIdentify,
             let type = Self.text(row["group_type"]) ?? Self.text(mapping.properties.value(in: row)?["$group_type"]),
             let key = Self.text(row["group_key"]) ?? Self.text(mapping.properties.value(in: row)?["$group_key"])
         {
-            // As PostHog's SDKs do for group identify without a person.
             distinctId = "$\(type)_\(key)"
         }
         guard let distinctId else {
@@ -64,14 +90,12 @@ public struct MessageBuilder: Sendable {
         guard distinctId.count <= Self.maximumDistinctIdLength else {
             throw MappingError("distinct_id is longer than \(Self.maximumDistinctIdLength) characters (PostHog would truncate it and merge people)")
         }
+        return distinctId
+    }
 
-        // Time.
-        guard let rawTimestamp = mapping.timestamp.value(in: row), !rawTimestamp.isNull else {
-            throw MappingError("missing timestamp (field '\(mapping.timestamp)')")
-        }
-        let timestamp = try mapping.timestampFormat.parse(rawTimestamp)
-
-        // Properties.
+    /// The row's properties (an object, or a string holding one) with the mapping's renames,
+    /// drops and additions applied.
+    private func properties(in row: [String: JSONValue]) throws(MappingError) -> [String: JSONValue] {
         var properties: [String: JSONValue]
         switch mapping.properties.value(in: row) {
         case nil, .null?: properties = [:]
@@ -90,18 +114,20 @@ public struct MessageBuilder: Sendable {
         if case .string(let chain)? = row[Self.elementsChainColumn], !chain.isEmpty, properties["$elements_chain"] == nil {
             properties["$elements_chain"] = .string(chain)
         }
-        if !mapping.renameProperties.isEmpty {
-            for (from, to) in mapping.renameProperties {
-                if let value = properties.removeValue(forKey: from) { properties[to] = value }
-            }
+        for (from, to) in mapping.renameProperties {
+            if let value = properties.removeValue(forKey: from) { properties[to] = value }
         }
         for key in mapping.dropProperties { properties.removeValue(forKey: key) }
         for (key, value) in mapping.addProperties where properties[key] == nil { properties[key] = value }
+        return properties
+    }
 
-        var set = try Self.object(row["$set"], name: "$set")
-        let setOnce = try Self.object(row["$set_once"], name: "$set_once")
-
-        switch resolvedKind {
+    /// What each kind of message needs besides a capture's fields, checked and put in place.
+    private func shape(
+        _ kind: MessageKind, row: [String: JSONValue], distinctId: String, properties: inout [String: JSONValue],
+        set: inout [String: JSONValue]?, setOnce: [String: JSONValue]?
+    ) throws(MappingError) {
+        switch kind {
         case .capture:
             break
         case .identify:
@@ -128,16 +154,6 @@ public struct MessageBuilder: Sendable {
             let groupSet = try Self.object(row["$group_set"], name: "$group_set") ?? properties["$group_set"]?.objectValue ?? [:]
             properties["$group_set"] = .object(groupSet)
         }
-
-        // A valid source uuid is kept; otherwise the id is derived from the content, so a repeated
-        // import sends the same one. (The placeholder only avoids generating a random id.)
-        let source = mapping.uuid.value(in: row)?.stringValue.flatMap { EventUUID.normalized($0) }
-        var event = PostHogEvent(
-            event: eventName, distinctId: distinctId, properties: properties, timestamp: timestamp,
-            uuid: source ?? "00000000-0000-0000-0000-000000000000", set: set, setOnce: setOnce)
-        if source == nil { event.uuid = EventUUID.deterministic(for: event) }
-        let sourceUUID = source != nil
-        return .message(ImportMessage(event: event, kind: resolvedKind, sourceUUID: sourceUUID))
     }
 
     static func object(_ value: JSONValue?, name: String) throws(MappingError) -> [String: JSONValue]? {
