@@ -131,10 +131,17 @@ public struct CommitLedger: Sendable {
     public mutating func release() -> Release {
         var release = Release()
         let start = frontier
+        var run: Run?
         while head < entries.count && entries[head].outstanding <= 0 {
-            apply(entries[head], to: &release)
+            let entry = entries[head]
+            if run?.file != entry.fileIndex {
+                run?.flush(into: &release)
+                run = Run(file: entry.fileIndex, last: entry)
+            }
+            run!.add(entry)
             head += 1
         }
+        run?.flush(into: &release)
         release.rows = start..<frontier
         // Often enough that released entries never outnumber waiting ones by much: the buffer's
         // pages stay resident once touched.
@@ -157,23 +164,45 @@ public struct CommitLedger: Sendable {
         head = 0
     }
 
-    private func apply(_ entry: Entry, to release: inout Release) {
-        let file = entry.position.fileIndex
-        release.positions[file] = entry.position
-        if entry.finishesFile { release.finishedFiles.insert(file) }
-        guard entry.isRow else { return }
-        var delta = release.deltas[file] ?? Delta()
-        delta.rows += 1
-        delta.rejected += Int(entry.rejected)
-        delta.skipped += Int(entry.skipped)
-        if !entry.sent.isZero {
-            for kind in MessageKind.allCases where entry.sent[kind.ledgerIndex] > 0 {
-                let n = Int(entry.sent[kind.ledgerIndex])
+    /// Released entries of one file in a row, summed before they touch the release's
+    /// dictionaries (once a row, that cost ~3 % of an import).
+    struct Run {
+        let file: Int32
+        var last: Entry
+        var finished = false
+        var rows = 0
+        var rejected = 0
+        var skipped = 0
+        var sent = SIMD8<Int64>()
+
+        mutating func add(_ entry: Entry) {
+            last = entry
+            if entry.finishesFile { finished = true }
+            guard entry.isRow else { return }
+            rows += 1
+            rejected += Int(entry.rejected)
+            skipped += Int(entry.skipped)
+            if !entry.sent.isZero {
+                for index in 0..<MessageKind.allCases.count { sent[index] += Int64(entry.sent[index]) }
+            }
+        }
+
+        func flush(into release: inout Release) {
+            let file = Int(self.file)
+            release.positions[file] = last.position
+            if finished { release.finishedFiles.insert(file) }
+            guard rows > 0 else { return }
+            var delta = release.deltas.removeValue(forKey: file) ?? Delta()
+            delta.rows += rows
+            delta.rejected += rejected
+            delta.skipped += skipped
+            for kind in MessageKind.allCases where sent[kind.ledgerIndex] > 0 {
+                let n = Int(sent[kind.ledgerIndex])
                 delta.sent += n
                 delta.kinds[kind, default: 0] += n
             }
+            release.deltas[file] = delta
         }
-        release.deltas[file] = delta
     }
 
     /// The position row `sequence` ends at, while it is not released.

@@ -29,10 +29,7 @@ extension ImportRun {
 
     /// A dry run sends nothing: a batch counts as delivered.
     private func settleDryRun(_ batch: UploadBatch) {
-        for origin in batch.sources {
-            ledger.acknowledge(origin.sequence, kind: origin.kind)
-            summary.counts.kinds[origin.kind, default: 0] += 1
-        }
+        acknowledge(batch.sources, except: [])
         summary.counts.sent += batch.events.count
         _ = ledger.release()
     }
@@ -52,10 +49,7 @@ extension ImportRun {
         summary.requests += report.requests
         summary.retries += report.retries
         let refused = try refuse(report.rejected, of: outcome.batch)
-        for (index, origin) in outcome.batch.sources.enumerated() where !refused.contains(index) {
-            ledger.acknowledge(origin.sequence, kind: origin.kind)
-            summary.counts.kinds[origin.kind, default: 0] += 1
-        }
+        acknowledge(outcome.batch.sources, except: refused)
         summary.counts.sent += report.delivered
         live.withLock {
             $0.eventsSent += report.delivered
@@ -63,6 +57,18 @@ extension ImportRun {
         }
         try commitReleased()
         if let first = report.rejected.first { try checkRejectLimits(last: "the server refused an event: \(first.reason)") }
+    }
+
+    /// Acknowledges a batch's events but the refused ones, counting them by kind.
+    private func acknowledge(_ sources: [UploadBatch.Source], except refused: Set<Int>) {
+        var kinds = SIMD8<Int64>()
+        for (index, origin) in sources.enumerated() where refused.isEmpty || !refused.contains(index) {
+            ledger.acknowledge(origin.sequence, kind: origin.kind)
+            kinds[origin.kind.ledgerIndex] += 1
+        }
+        for kind in MessageKind.allCases where kinds[kind.ledgerIndex] > 0 {
+            summary.counts.kinds[kind, default: 0] += Int(kinds[kind.ledgerIndex])
+        }
     }
 
     /// Writes the server's refusals to the rejects file; returns their indexes in the batch.
