@@ -23,7 +23,7 @@ public struct DayBatcher: Sendable {
     public private(set) var pressureCloses = 0
     public private(set) var pressureEvents = 0
 
-    public init(maxEvents: Int, maxBytes: Int, maxOpenDays: Int = 32, maxHeldBytes: Int = 16 << 20) {
+    public init(maxEvents: Int, maxBytes: Int, maxOpenDays: Int = 32, maxHeldBytes: Int = 12 << 20) {
         self.maxEvents = max(1, maxEvents)
         self.maxBytes = max(1024, maxBytes)
         self.maxOpenDays = max(1, maxOpenDays)

@@ -13,9 +13,9 @@ extension ImportRun {
                 settleDryRun(ready.removeFirst())
                 continue
             }
-            guard gate.canStart else { break }
+            guard gate.canStart(bytes: ready[0].bytes) else { break }
             let batch = ready.removeFirst()
-            let wait = gate.start(events: batch.events.count, now: now())
+            let wait = gate.start(events: batch.events.count, bytes: batch.bytes, now: now())
             let sleep = self.sleep
             group.addTask { .uploaded(await UploadOutcome.upload(batch, through: sender, after: wait, sleep: sleep)) }
             noteBatchSize(batch.events.count)
@@ -37,7 +37,7 @@ extension ImportRun {
     /// Applies an upload's outcome: acknowledged events, refused ones to the rejects file, a
     /// failure that ends the run.
     func settle(_ outcome: UploadOutcome) throws(ImportError) {
-        gate.finish(rtt: outcome.seconds, backPressure: outcome.metBackPressure, now: now())
+        gate.finish(rtt: outcome.seconds, backPressure: outcome.metBackPressure, bytes: outcome.batch.bytes, now: now())
         let report: DeliveryReport
         switch outcome.result {
         case .failure(let error):
