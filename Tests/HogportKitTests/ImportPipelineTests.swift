@@ -713,10 +713,7 @@ struct ImportPipelineTests {
             job.configuration.batchSize = 10
             job.configuration.concurrency = 1
             let gate = AsyncGate()
-            let transport = ScriptedTransport { _ in
-                await gate.wait()
-                return .ok
-            }
+            let transport = ScriptedTransport(stuckUntil: gate)
             let pipeline = ImportPipeline(configuration: job.configuration, transport: transport, sleep: importNoSleep)
             let run = Task { () async -> ImportError? in
                 do {

@@ -56,10 +56,7 @@ struct LifecycleTests {
     @Test("shutdown(timeout:) returns by its deadline with a stuck host and reports what it dropped")
     func shutdownDeadline() async throws {
         let gate = AsyncGate()
-        let transport = ScriptedTransport { _ in
-            await gate.wait()
-            return .ok
-        }
+        let transport = ScriptedTransport(stuckUntil: gate)
         let errors = ErrorRecorder()
         var configuration = scriptedConfiguration(transport, errors: errors)
         configuration.flushAt = 10

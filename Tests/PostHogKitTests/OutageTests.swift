@@ -9,10 +9,7 @@ struct OutageTests {
     @Test("With the transport stuck, captures return within the bound and every drop is reported with its count")
     func captureIsBounded() async throws {
         let gate = AsyncGate()
-        let transport = ScriptedTransport { _ in
-            await gate.wait()
-            return .ok
-        }
+        let transport = ScriptedTransport(stuckUntil: gate)
         let errors = ErrorRecorder()
         var configuration = scriptedConfiguration(transport, errors: errors)
         configuration.flushAt = 10

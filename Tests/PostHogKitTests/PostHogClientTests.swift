@@ -29,10 +29,7 @@ struct PostHogClientTests {
     @Test("Back-pressure: tryCapture throws queueFull, capture waits for space, nothing is dropped")
     func backPressure() async throws {
         let gate = AsyncGate()
-        let transport = ScriptedTransport { _ in
-            await gate.wait()
-            return .ok
-        }
+        let transport = ScriptedTransport(stuckUntil: gate)
         let errors = ErrorRecorder()
         var configuration = scriptedConfiguration(transport, errors: errors)
         configuration.flushAt = 1
@@ -106,10 +103,7 @@ struct PostHogClientTests {
     @Test("flush() returns only after the queued events are delivered")
     func flushWaitsForDelivery() async throws {
         let gate = AsyncGate()
-        let transport = ScriptedTransport { _ in
-            await gate.wait()
-            return .ok
-        }
+        let transport = ScriptedTransport(stuckUntil: gate)
         let client = PostHogClient(configuration: scriptedConfiguration(transport))
         for i in 0..<3 { await client.capture(distinctId: "u", event: "e\(i)") }
         #expect(transport.requestCount == 0, "below flushAt nothing is sent before a flush")
@@ -171,10 +165,7 @@ struct PostHogClientTests {
     @Test("shutdown() releases captures waiting for space; they are refused, not lost silently")
     func shutdownReleasesWaiters() async throws {
         let gate = AsyncGate()
-        let transport = ScriptedTransport { _ in
-            await gate.wait()
-            return .ok
-        }
+        let transport = ScriptedTransport(stuckUntil: gate)
         let errors = ErrorRecorder()
         var configuration = scriptedConfiguration(transport, errors: errors)
         configuration.flushAt = 1

@@ -94,6 +94,14 @@ public final class ScriptedTransport: HTTPTransport {
         self.init([], then: .ok)
     }
 
+    /// A stuck host: every request waits until `gate` opens, then gets 200.
+    public convenience init(stuckUntil gate: AsyncGate) {
+        self.init { _ in
+            await gate.wait()
+            return .ok
+        }
+    }
+
     public func send(_ request: HTTPTransportRequest) async throws -> HTTPTransportResponse {
         let raw = request.body ?? []
         var body = raw
