@@ -8,7 +8,7 @@ struct EncodedEventTests {
     func grownBufferIsTrimmed() {
         var bytes = Array(#"{"event":"e","distinct_id":"u"}"#.utf8)
         bytes.reserveCapacity(4096)
-        let event = EncodedEvent(uuid: "u1", bytes: bytes)
+        let event = EncodedEvent(uuid: "u1", bytes: bytes).trimmed()
         #expect(event.bytes == bytes)
         #expect(event.bytes.capacity < 256, "capacity \(event.bytes.capacity) for \(bytes.count) bytes")
     }
@@ -16,7 +16,7 @@ struct EncodedEventTests {
     @Test("A buffer already near its size is kept as it is")
     func tightBufferIsKept() {
         let bytes = Array(repeating: UInt8(ascii: "x"), count: 1000)
-        let event = EncodedEvent(uuid: "u1", bytes: bytes)
+        let event = EncodedEvent(uuid: "u1", bytes: bytes).trimmed()
         #expect(event.bytes == bytes)
         #expect(event.bytes.withUnsafeBufferPointer { $0.baseAddress } == bytes.withUnsafeBufferPointer { $0.baseAddress })
     }

@@ -57,14 +57,14 @@ public struct DayBatcher: Sendable {
         if let current = open[day], current.bytes + size > maxBytes {
             closed.append(close(day))
         }
-        if open[day] == nil && open.count >= maxOpenDays, let fullest = fullestDay() {
-            closed.append(closeUnderPressure(fullest))
+        if open[day] == nil {
+            if open.count >= maxOpenDays, let fullest = fullestDay() { closed.append(closeUnderPressure(fullest)) }
+            open[day] = UploadBatch(day: day, reservingBytes: expectedBatchBytes)
         }
-        if open[day] == nil { open[day] = UploadBatch(day: day, reservingBytes: expectedBatchBytes) }
         open[day]!.append(event, from: source)
         heldBytes += size
         (bytesAdded, eventsAdded) = (bytesAdded + size, eventsAdded + 1)
-        if let batch = open[day], batch.events.count >= maxEvents {
+        if open[day]!.events.count >= maxEvents {
             closed.append(close(day))
         }
         while heldBytes > maxHeldBytes, let fullest = fullestDay() {

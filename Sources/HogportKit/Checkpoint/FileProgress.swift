@@ -33,6 +33,13 @@ public struct ImportCounts: Sendable, Equatable {
 
     public init() {}
 
+    /// Adds acknowledged events counted per kind, each at its ``MessageKind/ledgerIndex``.
+    mutating func addKinds(_ counts: SIMD8<Int64>) {
+        for kind in MessageKind.allCases where counts[kind.ledgerIndex] > 0 {
+            kinds[kind, default: 0] += Int(counts[kind.ledgerIndex])
+        }
+    }
+
     public mutating func add(_ other: ImportCounts) {
         rows += other.rows
         sent += other.sent

@@ -196,11 +196,8 @@ public struct CommitLedger: Sendable {
             delta.rows += rows
             delta.rejected += rejected
             delta.skipped += skipped
-            for kind in MessageKind.allCases where sent[kind.ledgerIndex] > 0 {
-                let n = Int(sent[kind.ledgerIndex])
-                delta.sent += n
-                delta.kinds[kind, default: 0] += n
-            }
+            delta.sent += Int(sent.wrappedSum())
+            delta.addKinds(sent)
             release.deltas[file] = delta
         }
     }

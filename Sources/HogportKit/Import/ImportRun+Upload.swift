@@ -66,9 +66,7 @@ extension ImportRun {
             ledger.acknowledge(origin.sequence, kind: origin.kind)
             kinds[origin.kind.ledgerIndex] += 1
         }
-        for kind in MessageKind.allCases where kinds[kind.ledgerIndex] > 0 {
-            summary.counts.kinds[kind, default: 0] += Int(kinds[kind.ledgerIndex])
-        }
+        summary.counts.addKinds(kinds)
     }
 
     /// Writes the server's refusals to the rejects file; returns their indexes in the batch.

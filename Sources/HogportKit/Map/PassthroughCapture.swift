@@ -84,7 +84,7 @@ public enum PassthroughCapture {
             }
         }
         // Sized for the whole event (keys, uuid, timestamp and the flag take under 192 bytes), so the
-        // buffer never grows: a grown buffer doubles, and thousands of events wait in open batches.
+        // buffer never grows while it is written.
         var writer = JSONWriter(capacity: 192 + name.utf8.count + id.utf8.count + (properties?.count ?? 2))
         PostHogEvent.encode(
             event: name, distinctId: id, timestamp: time, uuid: normalized, into: &writer,

@@ -18,7 +18,7 @@ extension PostHogClient {
     ///   an event dropped by `beforeSend` throw nothing.
     public func tryCapture(_ event: PostHogEvent) throws(PostHogError) {
         guard !configuration.disabled, let prepared = prepare(event) else { return }
-        let encoded = try EncodedEvent(prepared)
+        let encoded = try EncodedEvent(prepared).trimmed()
         start()
         switch offer(encoded) {
         case .accepted: return
@@ -34,7 +34,7 @@ extension PostHogClient {
         guard !configuration.disabled, let prepared = prepare(event) else { return false }
         let encoded: EncodedEvent
         do {
-            encoded = try EncodedEvent(prepared)
+            encoded = try EncodedEvent(prepared).trimmed()
         } catch {
             metrics.drop(1, .tooLarge)
             report(error)

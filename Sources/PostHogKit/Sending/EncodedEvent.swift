@@ -10,16 +10,20 @@ public struct EncodedEvent: Sendable {
     /// sequence number here).
     public var tag: Int64
 
-    /// Wraps encoded bytes. A buffer with much more capacity than content (one that grew while
-    /// being written) is copied to its size: queued events are held by the thousand.
     public init(uuid: String, bytes: [UInt8], tag: Int64 = 0) {
         self.uuid = uuid
-        self.bytes =
-            bytes.capacity > bytes.count + 64 + bytes.count / 8
-            ? Array(unsafeUninitializedCapacity: bytes.count) { buffer, count in
-                count = buffer.initialize(fromContentsOf: bytes)
-            } : bytes
+        self.bytes = bytes
         self.tag = tag
+    }
+
+    /// The event held at its size, for a queue that keeps events by the thousand: a buffer with
+    /// much more capacity than content (one that grew while being written) is copied to its size.
+    public func trimmed() -> EncodedEvent {
+        guard bytes.capacity > bytes.count + 64 + bytes.count / 8 else { return self }
+        let exact = Array(unsafeUninitializedCapacity: bytes.count) { buffer, count in
+            count = buffer.initialize(fromContentsOf: bytes)
+        }
+        return EncodedEvent(uuid: uuid, bytes: exact, tag: tag)
     }
 
     /// Encodes `event`, refusing one over PostHog's 1 MB limit.
